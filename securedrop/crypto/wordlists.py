@@ -1,0 +1,67 @@
+"""Word lists for codenames and designations, loaded from the `diceware` package and checked."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+from securedrop.crypto import CryptoError
+
+#: Below this a 7-word codename falls short of SecureDrop's ~90 bits.
+MIN_CODENAME_WORDS = 7300
+#: With 7 words, 2..17 letters keep every codename within 20..128 characters.
+WORD_PATTERN = re.compile(r"[a-z]{2,17}")
+DESIGNATION_WORD = re.compile(r"[a-z]+")
+
+#: Codename list per language (the language part of the locale); English is the fallback.
+CODENAME_LISTS = {
+    "en": "wordlist_en_eff.txt",
+    "ca": "wordlist_ca.txt",
+    "de": "wordlist_de.txt",
+    "es": "wordlist_es.txt",
+    "fr": "wordlist_fr.txt",
+    "it": "wordlist_it.txt",
+    "pt": "wordlist_pt-br.txt",
+}
+
+
+class WordListError(CryptoError):
+    """Raised when a shipped word list is too short or holds unusable words."""
+
+
+def _read(name: str) -> list[str]:
+    text = (resources.files("diceware") / "wordlists" / name).read_text(encoding="utf-8")
+    # Lists come either as bare words or as "<dice digits><whitespace><word>".
+    return [line.split()[-1] for line in text.splitlines() if line.strip()]
+
+
+@cache
+def codename_words(language: str) -> tuple[str, ...]:
+    """The codename list for `language`, falling back to English.
+
+    Words that are not plain ASCII lower-case (hyphenated, accented, capitalised) are
+    dropped rather than transliterated, so a codename is typed exactly as shown.
+
+    Raises:
+        WordListError: fewer than MIN_CODENAME_WORDS usable words remain.
+    """
+    name = CODENAME_LISTS.get(language, CODENAME_LISTS["en"])
+    words = tuple(sorted({w for w in _read(name) if WORD_PATTERN.fullmatch(w)}))
+    if len(words) < MIN_CODENAME_WORDS:
+        raise WordListError(f"{name}: only {len(words)} usable words, need {MIN_CODENAME_WORDS}")
+    return words
+
+
+@cache
+def designation_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(adjectives, nouns) for journalist designations; always English."""
+    adjectives = tuple(sorted({w for w in _read("wordlist_en_adjectives.txt") if DESIGNATION_WORD.fullmatch(w)}))
+    nouns = tuple(sorted({w for w in _read("wordlist_en_nouns.txt") if DESIGNATION_WORD.fullmatch(w)}))
+    if len(adjectives) < 1000 or len(nouns) < 5000:
+        raise WordListError("designation word lists are too short")
+    return adjectives, nouns
+
+
+def supported_codename_languages() -> list[str]:
+    return sorted(CODENAME_LISTS)

@@ -1,0 +1,97 @@
+"""Replies: a journalist writes one, a source reads (decrypted in memory) and deletes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from securedrop import db
+from securedrop.crypto.openpgp import OpenPGP
+from securedrop.domain import NotFound, ReplyRejected
+from securedrop.domain.sources import next_interaction, unlock_secret_key
+from securedrop.models import Journalist, Reply, SeenReply, Source
+from securedrop.storage.names import interaction_number, reply_name
+from securedrop.storage.store import Store
+
+MAX_REPLY_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class DecryptedReply:
+    filename: str
+    text: str | None  # None when the file could not be decrypted
+
+
+def send_reply(
+    session: Session, store: Store, pgp: OpenPGP, source: Source, journalist: Journalist, text: str
+) -> Reply:
+    """Encrypt `text` to the source's key and the submission key and store it.
+
+    Raises:
+        ReplyRejected: the reply is empty or too long.
+    """
+    if not text.strip():
+        raise ReplyRejected("empty")
+    if len(text) > MAX_REPLY_CHARS:
+        raise ReplyRejected("too long")
+    public_key = source.public_key
+    staged = store.stage(
+        source.filesystem_id, lambda out: pgp.encrypt_reply(text, public_key, out)
+    )
+    try:
+        filename = reply_name(next_interaction(session, source), source.journalist_filename)
+        path = store.place(staged, source.filesystem_id, filename)
+    finally:
+        staged.discard()
+    db.on_rollback(session, lambda: path.unlink(missing_ok=True))
+    reply = Reply(
+        source=source, journalist=journalist, filename=filename, size=staged.size, checksum=staged.checksum
+    )
+    session.add(reply)
+    session.flush()
+    session.add(SeenReply(reply_id=reply.id, journalist_id=journalist.id))
+    return reply
+
+
+def replies_for_source(
+    session: Session, store: Store, pgp: OpenPGP, source: Source, key_passphrase: str
+) -> list[DecryptedReply]:
+    """The replies the source has not deleted, newest first, decrypted in memory only."""
+    replies = [r for r in source.replies if not r.deleted_by_source]
+    replies.sort(key=lambda r: interaction_number(r.filename), reverse=True)
+    if not replies:
+        return []
+    secret_key = unlock_secret_key(source, key_passphrase)
+    ciphertexts = []
+    for reply in replies:
+        try:
+            ciphertexts.append(store.path(source.filesystem_id, reply.filename).read_bytes())
+        except OSError:
+            ciphertexts.append(b"")
+    texts = pgp.decrypt_with_source_key(secret_key, ciphertexts)
+    return [DecryptedReply(r.filename, t) for r, t in zip(replies, texts, strict=True)]
+
+
+def delete_reply_for_source(session: Session, source: Source, filename: str) -> None:
+    """Hide one reply from the source; the file stays as the journalists' read receipt.
+
+    Raises:
+        NotFound: the source has no reply of that name.
+    """
+    reply = session.scalar(select(Reply).where(Reply.source_id == source.id, Reply.filename == filename))
+    if reply is None:
+        raise NotFound(filename)
+    reply.deleted_by_source = True
+
+
+def delete_all_replies_for_source(session: Session, source: Source) -> int:
+    count = 0
+    for reply in source.replies:
+        if not reply.deleted_by_source:
+            reply.deleted_by_source = True
+            count += 1
+    return count
+
+

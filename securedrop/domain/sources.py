@@ -1,0 +1,111 @@
+"""Source accounts: create from a codename, find by codename, unlock the key, delete."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from securedrop import db
+from securedrop.crypto.codenames import generate_designation
+from securedrop.crypto.derivation import CodenameHasher, SourceSecrets
+from securedrop.crypto.openpgp import OpenPGP
+from securedrop.crypto.sealing import derive_key, seal, unseal
+from securedrop.domain import SourceCreationError
+from securedrop.models import Source
+from securedrop.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_DESIGNATION_DRAWS = 50
+_SEAL_PURPOSE = b"securedrop source secret key v1"
+
+
+def _free_designation(session: Session) -> str:
+    for _ in range(MAX_DESIGNATION_DRAWS):
+        candidate = generate_designation()
+        taken = session.scalar(
+            select(Source.id).where(Source.journalist_designation == candidate, Source.deleted_at.is_(None))
+        )
+        if taken is None:
+            return candidate
+    raise SourceCreationError("no free designation")
+
+
+def create_source(session: Session, hasher: CodenameHasher, pgp: OpenPGP, codename: str) -> Source:
+    """A new pending source with its own Curve25519 keypair, sealed by the codename.
+
+    Raises:
+        SourceCreationError: the codename's id is taken or no designation is free.
+    """
+    derived = hasher.derive(codename)
+    if session.scalar(select(Source.id).where(Source.filesystem_id == derived.filesystem_id)):
+        raise SourceCreationError("filesystem id collision")
+    designation = _free_designation(session)
+    keypair = pgp.generate_source_key(derived.filesystem_id)
+    source = Source(
+        filesystem_id=derived.filesystem_id,
+        journalist_designation=designation,
+        public_key=keypair.public_key,
+        fingerprint=keypair.fingerprint,
+        sealed_secret_key=seal(
+            derive_key(derived.key_passphrase, _SEAL_PURPOSE),
+            keypair.secret_key.encode("ascii"),
+            associated=derived.filesystem_id.encode("ascii"),
+        ),
+    )
+    try:
+        with session.begin_nested():
+            session.add(source)
+    except IntegrityError as exc:
+        raise SourceCreationError("concurrent creation with the same id") from exc
+    return source
+
+
+def find_source(session: Session, filesystem_id: str) -> Source | None:
+    """The live (not deleted) source with this id, if any."""
+    return session.scalar(
+        select(Source).where(Source.filesystem_id == filesystem_id, Source.deleted_at.is_(None))
+    )
+
+
+def login(session: Session, hasher: CodenameHasher, codename: str) -> tuple[Source, SourceSecrets] | None:
+    """The source a codename belongs to, with its derived secrets; None if unknown."""
+    derived = hasher.derive(codename)
+    source = find_source(session, derived.filesystem_id)
+    return None if source is None else (source, derived)
+
+
+def unlock_secret_key(source: Source, key_passphrase: str) -> str:
+    """The source's armored secret key. Raises SealError on a wrong passphrase."""
+    return unseal(
+        derive_key(key_passphrase, _SEAL_PURPOSE),
+        source.sealed_secret_key,
+        associated=source.filesystem_id.encode("ascii"),
+    ).decode("ascii")
+
+
+def next_interaction(session: Session, source: Source) -> int:
+    """Take the next number of the source's shared counter, atomically.
+
+    A single UPDATE ... RETURNING: a source submitting while a journalist replies can
+    never get the same number twice, on SQLite or PostgreSQL.
+    """
+    number = session.execute(
+        update(Source)
+        .where(Source.id == source.id)
+        .values(interaction_count=Source.interaction_count + 1)
+        .returning(Source.interaction_count)
+    ).scalar_one()
+    source.interaction_count = number
+    return int(number)
+
+
+def delete_source(session: Session, store: Store, source: Source) -> None:
+    """Delete the source, its key, rows and files (files go to the shredder on commit)."""
+    directory = store.source_dir(source.filesystem_id)
+    session.delete(source)
+    session.flush()
+    db.after_commit(session, lambda: store.move_to_shredder(directory))

@@ -1,0 +1,27 @@
+"""ORM tables only: sources, submissions and replies, journalists, instance config, sessions."""
+
+from securedrop.models.base import Base
+from securedrop.models.instance import InstanceConfig
+from securedrop.models.journalists import Journalist
+from securedrop.models.sessions import WebSession
+from securedrop.models.sources import (
+    Reply,
+    SeenFile,
+    SeenMessage,
+    SeenReply,
+    Source,
+    Submission,
+)
+
+__all__ = [
+    "Base",
+    "InstanceConfig",
+    "Journalist",
+    "Reply",
+    "SeenFile",
+    "SeenMessage",
+    "SeenReply",
+    "Source",
+    "Submission",
+    "WebSession",
+]

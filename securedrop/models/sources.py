@@ -1,0 +1,127 @@
+"""Sources, their submissions and the replies journalists send them, and seen-records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from securedrop.models.base import Base, UTCDateTime, new_uuid, utcnow
+from securedrop.models.journalists import Journalist
+
+
+class Source(Base):
+    """A source account. Holds no codename: only slow derivations of it (see crypto)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    #: base32(scrypt(codename, id pepper)): finds the source and names its store directory.
+    filesystem_id: Mapped[str] = mapped_column(String(104), unique=True)
+    journalist_designation: Mapped[str] = mapped_column(String(255))
+    #: Time of the latest submission (never of a reply), as SecureDrop shows it.
+    last_updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: True until the first submission: pending sources are invisible to journalists.
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_starred: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Shared counter of messages, documents and replies; never decreases.
+    interaction_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Set when a journalist deletes the source from the index; purged by the worker.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    public_key: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
+    #: The armored secret key, sealed with AES-GCM under a key derived from the
+    #: codename (see crypto.sealing); useless without the codename.
+    sealed_secret_key: Mapped[bytes]
+
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="source", order_by="Submission.id", cascade="all, delete-orphan"
+    )
+    replies: Mapped[list[Reply]] = relationship(
+        back_populates="source", order_by="Reply.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def journalist_filename(self) -> str:
+        from securedrop.storage.names import journalist_filename
+
+        return journalist_filename(self.journalist_designation)
+
+
+class Submission(Base):
+    """One encrypted message or document a source sent."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    #: "sha256:<hex>" of the stored ciphertext; served as the download Etag.
+    checksum: Mapped[str] = mapped_column(String(71))
+
+    source: Mapped[Source] = relationship(back_populates="submissions")
+    seen_files: Mapped[list[SeenFile]] = relationship(cascade="all, delete-orphan")
+    seen_messages: Mapped[list[SeenMessage]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("source_id", "filename"),)
+
+    @property
+    def is_message(self) -> bool:
+        return self.filename.endswith("-msg.gpg")
+
+    @property
+    def is_file(self) -> bool:
+        return self.filename.endswith(("-doc.gz.gpg", "-doc.zip.gpg"))
+
+
+class Reply(Base):
+    """A journalist's reply, encrypted to the source's key and the submission key."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    journalist_id: Mapped[int] = mapped_column(ForeignKey("journalists.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(71))
+    #: The source deleted it from its page; the file stays as a read receipt.
+    deleted_by_source: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    source: Mapped[Source] = relationship(back_populates="replies")
+    journalist: Mapped[Journalist] = relationship()
+    seen_replies: Mapped[list[SeenReply]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("source_id", "filename"),)
+
+
+class SeenFile(Base):
+    __tablename__ = "seen_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    journalist_id: Mapped[int] = mapped_column(ForeignKey("journalists.id"), index=True)
+    __table_args__ = (UniqueConstraint("file_id", "journalist_id"),)
+
+
+class SeenMessage(Base):
+    __tablename__ = "seen_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    journalist_id: Mapped[int] = mapped_column(ForeignKey("journalists.id"), index=True)
+    __table_args__ = (UniqueConstraint("message_id", "journalist_id"),)
+
+
+class SeenReply(Base):
+    __tablename__ = "seen_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
+    journalist_id: Mapped[int] = mapped_column(ForeignKey("journalists.id"), index=True)
+    __table_args__ = (UniqueConstraint("reply_id", "journalist_id"),)

@@ -1,0 +1,44 @@
+"""The composition root: builds each collaborator once from Settings, for apps and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from securedrop import db
+from securedrop.config import Settings
+from securedrop.crypto.derivation import CodenameHasher
+from securedrop.crypto.openpgp import OpenPGP
+from securedrop.storage.store import Store
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    hasher: CodenameHasher
+    pgp: OpenPGP
+    store: Store
+
+
+def build_services(settings: Settings) -> Services:
+    """Create directories and collaborators. No migrations, no network: that is the CLI's job."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    engine = db.make_engine(settings.database_url)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=db.make_session_factory(engine),
+        hasher=CodenameHasher(settings.id_pepper, settings.key_pepper, settings.scrypt_n),
+        pgp=OpenPGP(
+            settings.keyring_dir,
+            settings.tmp_dir,
+            submission_fpr=settings.submission_key_fpr,
+            gpg_binary=settings.gpg_binary,
+        ),
+        store=Store(settings.store_dir, settings.shredder_dir),
+    )

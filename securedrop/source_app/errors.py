@@ -1,0 +1,55 @@
+"""Friendly, translated error pages for the source interface; nothing about the request is logged."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from securedrop.crypto.openpgp import SubmissionKeyError
+
+
+def install(app: Flask) -> None:
+    from securedrop.source_app.views import logged_out_notice, reset_session
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_exc: CSRFError) -> Response:
+        # A stale or missing token ends the session, as an expired one would.
+        reset_session()
+        logged_out_notice()
+        return redirect(url_for("main.index"))
+
+    @app.errorhandler(404)
+    def not_found(_exc: HTTPException) -> tuple[str, int]:
+        return render_template("notfound.html"), 404
+
+    @app.errorhandler(413)
+    def too_large(_exc: HTTPException) -> tuple[str, int]:
+        return render_template("toolarge.html"), 413
+
+    @app.errorhandler(SubmissionKeyError)
+    def offline(_exc: SubmissionKeyError) -> tuple[str, int]:
+        return render_template("offline.html"), 503
+
+    @app.errorhandler(HTTPException)
+    def other_http(exc: HTTPException) -> tuple[str, int]:
+        code = exc.code or 500
+        return render_template("error.html", code=code, description=_describe(code)), code
+
+    @app.errorhandler(Exception)
+    def internal(_exc: Exception) -> tuple[str, int]:
+        return render_template("error.html", code=500, description=_describe(500)), 500
+
+
+def _describe(code: int) -> str:
+    if code == 403:
+        return gettext("You are not allowed to do that.")
+    if code == 405:
+        return gettext("That page cannot be used this way.")
+    if code == 400:
+        return gettext("Your request could not be understood.")
+    return gettext("Something went wrong on our side. Please try again later.")
+
+

@@ -1,0 +1,31 @@
+"""A request class whose uploads go into the encrypted spool, never to disk in the clear."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO
+
+from flask import Request, current_app, g
+
+from securedrop.storage.spool import EncryptedSpool
+
+class SpoolingRequest(Request):
+    """Every file part streams into an EncryptedSpool (see storage.spool for why)."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        tmp_dir: Path = current_app.extensions["securedrop.services"].settings.tmp_dir
+        spool = EncryptedSpool(tmp_dir, expected_size=content_length)
+        # Closed at the end of the request even if parsing fails half-way (413).
+        g.setdefault("spools", []).append(spool)
+        return spool  # type: ignore[return-value]
+
+
+def close_spools(_exc: BaseException | None = None) -> None:
+    for spool in g.pop("spools", []):
+        spool.close()

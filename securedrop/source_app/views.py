@@ -1,0 +1,409 @@
+"""Source interface routes: thin views over securedrop.domain."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, gettext, ngettext
+from werkzeug.datastructures import FileStorage
+
+from securedrop import __version__
+from securedrop.crypto.codenames import generate_codename, normalize_codename
+from securedrop.crypto.openpgp import OpenPGPError
+from securedrop.domain import (
+    CodenameAsMessage,
+    DocumentsNotAllowed,
+    DocumentTooLarge,
+    EmptyDocument,
+    EmptySubmission,
+    FirstMessageTooShort,
+    MessageTooLong,
+    NotFound,
+    SourceCreationError,
+    SubmissionRejected,
+)
+from securedrop.domain import replies as replies_domain
+from securedrop.domain import sources as sources_domain
+from securedrop.domain.instance import current_config
+from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
+from securedrop.i18n import FALLBACK
+from securedrop.models import InstanceConfig, Source
+from securedrop.services import Services
+from securedrop.source_app.platform import server_os
+from securedrop.storage.spool import EncryptedSpool
+from securedrop.web.sessions import ServerSession
+from securedrop.web.transaction import current_db
+
+blueprint = Blueprint("main", __name__)
+
+#: The value a tor2web proxy would rewrite; its absence means a forged form.
+TOR2WEB_CHECK = 'href="fake.onion"'
+#: Several tabs may each hold a new codename; more than this is abuse.
+MAX_PENDING_CODENAMES = 5
+
+
+def services() -> Services:
+    return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
+
+
+def server_session() -> ServerSession:
+    assert isinstance(session, ServerSession)
+    return session
+
+
+def instance_config() -> InstanceConfig:
+    if "instance_config" not in g:
+        g.instance_config = current_config(current_db())
+    return g.instance_config  # type: ignore[no-any-return]
+
+
+def reset_session() -> None:
+    """Forget everything but the chosen language, under a fresh session id."""
+    sess = server_session()
+    locale = sess.get("locale")
+    sess.clear()
+    sess.source_id = None
+    sess.regenerate()
+    if locale:
+        sess["locale"] = locale
+
+
+def logged_out_notice() -> None:
+    flash(
+        gettext(
+            "You have been logged out due to inactivity or a problem with your session. "
+            "Click the New Identity button in Tor Browser's toolbar before moving on: "
+            "this clears what the browser kept of your visit."
+        ),
+        "error",
+    )
+
+
+@blueprint.before_app_request
+def load_source() -> Response | None:
+    if request.headers.get("X-tor2web") and request.endpoint not in ("main.tor2web_warning", "static"):
+        return redirect(url_for("main.tor2web_warning"))
+    g.source = None
+    sess = server_session()
+    if current_app.extensions.get("securedrop.offline") and request.endpoint != "static":
+        # Without a usable submission key nothing may be accepted: answer 503 everywhere.
+        sess.clear()
+        return Response(render_template("offline.html"), status=503)
+    if sess.source_id is not None:
+        source = current_db().get(Source, sess.source_id)
+        if source is None or source.deleted_at is not None or "key_passphrase" not in sess:
+            reset_session()
+            g.session_lost = True
+        else:
+            g.source = source
+    elif sess.expired:
+        g.session_lost = True
+    return None
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if g.source is None:
+            reset_session()
+            logged_out_notice()
+            return redirect(url_for("main.index"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.app_context_processor
+def template_context() -> dict[str, Any]:
+    return {
+        "organization_name": instance_config().organization_name,
+        "logged_in": g.get("source") is not None,
+        "max_document_mib": services().settings.max_document_bytes // (1024 * 1024),
+    }
+
+
+@blueprint.route("/")
+def index() -> str:
+    if g.get("session_lost"):
+        logged_out_notice()
+    return render_template("index.html", tor2web_check=TOR2WEB_CHECK)
+
+
+@blueprint.route("/generate", methods=["GET", "POST"])
+def generate() -> Any:
+    if request.method == "GET":
+        return redirect(url_for("main.index"))
+    check = request.form.get("tor2web_check")
+    if check is None:
+        abort(403)
+    if check != TOR2WEB_CHECK:
+        return redirect(url_for("main.tor2web_warning"))
+    if g.source is not None:
+        flash(gettext("You were redirected because you are already logged in."), "notification")
+        return redirect(url_for("main.lookup"))
+    codename = generate_codename(_locale_language())
+    tab_id = secrets.token_urlsafe(16)
+    pending: dict[str, str] = dict(session.get("codenames", {}))
+    while len(pending) >= MAX_PENDING_CODENAMES:
+        pending.pop(next(iter(pending)))
+    pending[tab_id] = codename
+    session["codenames"] = pending
+    return render_template("generate.html", codename=codename, tab_id=tab_id)
+
+
+def _locale_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else FALLBACK.split("_")[0]
+
+
+def _log_in(source: Source, key_passphrase: str) -> None:
+    sess = server_session()
+    locale = sess.get("locale")
+    sess.clear()
+    sess.regenerate()  # a new id at login: no session fixation
+    sess.source_id = source.id
+    # Stored only inside the session record sealed under the cookie's key.
+    sess["key_passphrase"] = key_passphrase
+    if locale:
+        sess["locale"] = locale
+
+
+@blueprint.route("/create", methods=["POST"])
+def create() -> Any:
+    if g.source is not None:
+        flash(gettext("You were redirected because you are already logged in."), "notification")
+        return redirect(url_for("main.lookup"))
+    tab_id = request.form.get("tab_id", "")
+    codename = dict(session.get("codenames", {})).get(tab_id)
+    if codename is None:
+        reset_session()
+        logged_out_notice()
+        return redirect(url_for("main.index"))
+    svc = services()
+    try:
+        source = sources_domain.create_source(current_db(), svc.hasher, svc.pgp, codename)
+    except (SourceCreationError, OpenPGPError):
+        current_db().rollback()
+        flash(gettext("There was a temporary problem creating your account. Please try again."), "error")
+        return redirect(url_for("main.index"))
+    derived = svc.hasher.derive(codename)
+    _log_in(source, derived.key_passphrase)  # also erases every pending codename
+    session["new_source"] = True
+    return redirect(url_for("main.lookup"))
+
+
+def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
+    svc = services()
+    source: Source = g.source
+    replies = replies_domain.replies_for_source(
+        current_db(), svc.store, svc.pgp, source, session["key_passphrase"]
+    )
+    config = instance_config()
+    return (
+        render_template(
+            "lookup.html",
+            replies=replies,
+            new_source=session.get("new_source", False),
+            allow_documents=config.allow_document_uploads,
+            min_length=config.initial_message_min_len if source.pending else 0,
+            message=message,
+            max_message_chars=MAX_MESSAGE_CHARS,
+        ),
+        status,
+    )
+
+
+@blueprint.route("/lookup")
+@login_required
+def lookup() -> Any:
+    return _render_lookup()
+
+
+def _rejection_text(exc: SubmissionRejected) -> str:
+    allow_documents = instance_config().allow_document_uploads
+    if isinstance(exc, MessageTooLong):
+        text = gettext("Message text too long.")
+        if allow_documents:
+            text += " " + gettext("Large blocks of text must be uploaded as a file, not copied and pasted.")
+        return text
+    if isinstance(exc, EmptySubmission):
+        if allow_documents:
+            return gettext("You must enter a message or choose a file to submit.")
+        return gettext("You must enter a message.")
+    if isinstance(exc, DocumentsNotAllowed):
+        return gettext("This organization accepts messages only; files cannot be uploaded.")
+    if isinstance(exc, EmptyDocument):
+        return gettext("The file you chose is empty.")
+    if isinstance(exc, DocumentTooLarge):
+        return gettext("The file you chose is larger than %(size)s MiB.", size=_max_mib())
+    if isinstance(exc, FirstMessageTooShort):
+        return ngettext(
+            "Your first message must be at least %(num)d character long.",
+            "Your first message must be at least %(num)d characters long.",
+            exc.minimum,
+        )
+    if isinstance(exc, CodenameAsMessage):
+        return gettext(
+            "Please do not submit your codename! Keep your codename secret, and use it to log in later."
+        )
+    return gettext("Your submission could not be stored.")
+
+
+def _max_mib() -> int:
+    return services().settings.max_document_bytes // (1024 * 1024)
+
+
+@blueprint.route("/submit", methods=["POST"])
+@login_required
+def submit() -> Any:
+    if request.form.get("text"):
+        abort(403)  # the honeypot: only bots fill a field people cannot see
+    message = request.form.get("msg", "").replace("\r\n", "\n").strip()
+    upload = None
+    file: FileStorage | None = request.files.get("fh")
+    if file is not None and file.filename:
+        stream = file.stream
+        size = stream.size if isinstance(stream, EncryptedSpool) else 0
+        upload = Upload(stream=stream, filename=file.filename, size=size)  # type: ignore[arg-type]
+    svc = services()
+    source: Source = g.source
+    try:
+        result = store_submission(
+            current_db(),
+            svc.store,
+            svc.pgp,
+            svc.hasher,
+            source,
+            instance_config(),
+            message,
+            upload,
+            svc.settings.max_document_bytes,
+        )
+    except SubmissionRejected as exc:
+        flash(_rejection_text(exc), "error")
+        status = 413 if isinstance(exc, DocumentTooLarge) else 400
+        return _render_lookup(status, message=message)
+    except OpenPGPError:
+        flash(gettext("Your submission could not be stored. Please try again."), "error")
+        return _render_lookup(500, message=message)
+    if result.message and result.document:
+        flash(gettext("Thanks! We received your message and document."), "success")
+    elif result.document:
+        flash(gettext("Thanks! We received your document."), "success")
+    else:
+        flash(gettext("Thanks! We received your message."), "success")
+    session.pop("new_source", None)
+    return redirect(url_for("main.lookup"))
+
+
+@blueprint.route("/delete", methods=["POST"])
+@login_required
+def delete() -> Any:
+    try:
+        replies_domain.delete_reply_for_source(current_db(), g.source, request.form.get("reply_filename", ""))
+    except NotFound:
+        flash(gettext("That reply could not be found."), "error")
+        return redirect(url_for("main.lookup"))
+    flash(gettext("Reply deleted."), "notification")
+    return redirect(url_for("main.lookup"))
+
+
+@blueprint.route("/delete-all", methods=["POST"])
+@login_required
+def delete_all() -> Any:
+    replies_domain.delete_all_replies_for_source(current_db(), g.source)
+    flash(gettext("All replies have been deleted."), "notification")
+    return redirect(url_for("main.lookup"))
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if g.source is not None:
+        return redirect(url_for("main.lookup"))
+    if request.method == "GET":
+        return render_template("login.html")
+    codename = normalize_codename(request.form.get("codename", ""))
+    found = None
+    if codename is not None:
+        found = sources_domain.login(current_db(), services().hasher, codename)
+    if found is None:
+        flash(gettext("Sorry, that is not a recognized codename."), "error")
+        return render_template("login.html"), 400
+    source, derived = found
+    _log_in(source, derived.key_passphrase)
+    return redirect(url_for("main.lookup"))
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> Any:
+    was_logged_in = g.source is not None
+    reset_session()
+    if not was_logged_in:
+        return redirect(url_for("main.index"))
+    return render_template("logout.html")
+
+
+@blueprint.route("/metadata")
+def metadata() -> Response:
+    svc = services()
+    return jsonify(
+        {
+            "organization_name": instance_config().organization_name,
+            "allow_document_uploads": instance_config().allow_document_uploads,
+            "gpg_fpr": svc.pgp.submission_fingerprint,
+            "sd_version": __version__,
+            "server_os": server_os(),
+            "supported_languages": current_app.extensions["securedrop.locales"],
+            "v3_source_url": svc.settings.source_onion,
+        }
+    )
+
+
+@blueprint.route("/public-key")
+def public_key() -> Response:
+    pgp = services().pgp
+    response = Response(pgp.export_submission_key(), mimetype="application/pgp-keys")
+    response.headers["Content-Disposition"] = f"attachment; filename={pgp.submission_fingerprint}.asc"
+    return response
+
+
+@blueprint.route("/journalist-key")
+def journalist_key() -> Response:
+    return redirect(url_for("main.public_key"), code=301)  # type: ignore[return-value]
+
+
+@blueprint.route("/why-public-key")
+def why_public_key() -> str:
+    return render_template("why-public-key.html")
+
+
+@blueprint.route("/use-tor")
+def use_tor() -> str:
+    return render_template("use-tor.html")
+
+
+@blueprint.route("/robots.txt")
+def robots() -> Response:
+    return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")
+
+
+@blueprint.route("/tor2web-warning")
+def tor2web_warning() -> tuple[str, int]:
+    return render_template("tor2web-warning.html", onion=services().settings.source_onion), 403

@@ -1,0 +1,33 @@
+"""Background jobs: empty the shredder, purge expired sessions and soft-deleted sources."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from securedrop import db
+from securedrop.services import Services
+from securedrop.storage.shredder import SHRED_PASSES, empty_shredder
+from securedrop.web.sessions import ServerSessionInterface
+
+log = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 60
+
+
+def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
+    """One round of every job. Returns the number of files shredded."""
+    with db.unit_of_work(services.sessions) as session:
+        ServerSessionInterface.purge_expired(session)
+    return empty_shredder(services.store.shredder, passes)
+
+
+def run_forever(services: Services, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
+    while not stop.is_set():
+        try:
+            shredded = run_once(services)
+            if shredded:
+                log.info("securely deleted %d files", shredded)
+        except Exception:  # a failed round must not stop the next one
+            log.exception("background job round failed")
+        stop.wait(interval)
