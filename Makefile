@@ -1,0 +1,70 @@
+# Run `make help` for the list of targets.
+SHELL := /bin/bash
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+DEV_DEBS := gnupg
+TEST_DEBS := gnupg postgresql chromium chromium-driver tor
+export SECUREDROP_DATA_DIR ?= $(CURDIR)/.dev-data
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List every target
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt setup.py
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+.PHONY: venv
+venv: $(VENV_STAMP) ## Create .venv with the pinned requirements
+
+.PHONY: dev
+dev: venv ## Serve the source (127.0.0.1:8080) and journalist (127.0.0.1:8081) interfaces with dev data
+	scripts/system-deps.sh $(DEV_DEBS)
+	$(MAKE) --no-print-directory i18n-compile
+	exec .venv/bin/securedrop dev
+
+.PHONY: test
+test: venv ## Install what is missing and run the whole suite (SQLite and PostgreSQL, Chromium, Tor)
+	scripts/system-deps.sh $(TEST_DEBS)
+	$(MAKE) --no-print-directory i18n-compile
+	scripts/run-tests.sh
+
+.PHONY: test-fast
+test-fast: venv ## Unit and functional tests on SQLite only, no browser or Tor
+	$(PY) -m pytest -m "not browser and not tor and not slow"
+
+.PHONY: lint
+lint: venv ## ruff and mypy
+	.venv/bin/ruff check securedrop tests
+	.venv/bin/mypy
+
+.PHONY: bench
+bench: venv ## Benchmarks (prints one table)
+	scripts/system-deps.sh gnupg
+	-scripts/system-deps.sh onionshare-cli
+	$(PY) -m bench
+
+.PHONY: requirements
+requirements: venv ## Re-pin requirements*.txt from requirements*.in
+	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+
+.PHONY: i18n-extract
+i18n-extract: venv ## Update translations/messages.pot from the code and templates
+	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project=securedrop securedrop
+
+.PHONY: i18n-update
+i18n-update: venv ## Merge messages.pot into every catalog
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching; fi
+
+.PHONY: i18n-compile
+i18n-compile: venv ## Build the .mo files (not committed)
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel compile -q -d translations; fi
+
+.PHONY: clean
+clean: ## Remove the venv, dev data and caches
+	rm -rf .venv .dev-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,42 @@
+"""The row every benchmark returns, and the table `make bench` prints."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    value: float
+    unit: str
+    target: str = ""  # e.g. "<= 150 ms"; empty for reference figures
+    met: bool | None = None  # None for reference figures
+    note: str = ""
+
+
+def p50_ms(action: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
+    """Median wall time of `action` in milliseconds, and every sample."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples), samples
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("benchmark", "value", "unit", "target", "met", "note")
+    cells = [
+        (r.name, f"{r.value:,.1f}", r.unit, r.target, "" if r.met is None else ("yes" if r.met else "NO"), r.note)
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    line = " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("-+-".join("-" * w for w in widths))
+    for c in cells:
+        print(" | ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))

@@ -1,0 +1,76 @@
+"""Settings: environment over file, fail-fast validation, dev config written once."""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+
+from securedrop import config
+from securedrop.config import ConfigError
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    secrets = config.new_secrets()
+    env = {"SECUREDROP_DATA_DIR": str(tmp_path)}
+    env.update({f"SECUREDROP_{k.upper()}": v for k, v in secrets.items()})
+    env.update(extra)
+    return env
+
+
+def test_loads_from_environment(tmp_path: Path) -> None:
+    settings = config.load(_env(tmp_path))
+    assert settings.data_dir == tmp_path.resolve()
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'db.sqlite'}"
+    assert len(settings.id_pepper) == 32 and settings.id_pepper != settings.key_pepper
+    assert settings.max_request_bytes > settings.max_document_bytes == 500 * 1024 * 1024
+
+
+def test_environment_wins_over_file(tmp_path: Path) -> None:
+    values = {**config.new_secrets(), "default_locale": "en_US", "database_url": "sqlite:////file.db"}
+    config.write_config_file(tmp_path / "config.toml", values)
+    assert oct((tmp_path / "config.toml").stat().st_mode & 0o777) == "0o600"
+    settings = config.load({"SECUREDROP_DATA_DIR": str(tmp_path), "SECUREDROP_DATABASE_URL": "sqlite:////env.db"})
+    assert settings.database_url == "sqlite:////env.db"
+    assert settings.id_pepper == base64.b64decode(values["id_pepper"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SECUREDROP_ID_PEPPER": ""}, "missing setting id_pepper"),
+        ({"SECUREDROP_ID_PEPPER": "not base64!"}, "not valid base64"),
+        ({"SECUREDROP_KEY_PEPPER": base64.b64encode(b"short").decode()}, "at least 32 random bytes"),
+        ({"SECUREDROP_SOURCE_SECRET_KEY": "tiny"}, "source_secret_key must be at least"),
+        ({"SECUREDROP_SCRYPT_N": "1024"}, "scrypt_n below"),
+    ],
+)
+def test_bad_values_fail_fast_naming_the_setting(tmp_path: Path, change: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        config.load(_env(tmp_path, **change))
+
+
+def test_equal_peppers_are_refused(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    env["SECUREDROP_KEY_PEPPER"] = env["SECUREDROP_ID_PEPPER"]
+    with pytest.raises(ConfigError, match="must differ"):
+        config.load(env)
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = config.load(_env(tmp_path))
+    with pytest.raises(AttributeError):
+        settings.dev = True  # type: ignore[misc]
+
+
+def test_dev_config_is_written_once_and_reused(tmp_path: Path) -> None:
+    from securedrop.cli import ensure_dev_config
+
+    path = ensure_dev_config(tmp_path)
+    first = path.read_text()
+    ensure_dev_config(tmp_path)
+    assert path.read_text() == first
+    settings = config.load({"SECUREDROP_DATA_DIR": str(tmp_path), "PATH": os.environ["PATH"]})
+    assert settings.dev
