@@ -30,7 +30,7 @@ dev: venv ## Serve the source (127.0.0.1:8080) and journalist (127.0.0.1:8081) i
 .PHONY: test
 test: venv ## Install what is missing and run the whole suite (SQLite and PostgreSQL, Chromium, Tor)
 	scripts/system-deps.sh $(TEST_DEBS)
-	$(MAKE) --no-print-directory i18n-compile
+	$(MAKE) --no-print-directory i18n-check
 	scripts/run-tests.sh
 
 .PHONY: test-fast
@@ -63,7 +63,11 @@ i18n-update: venv ## Merge messages.pot into every catalog
 
 .PHONY: i18n-compile
 i18n-compile: venv ## Build the .mo files (not committed)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel compile -q -d translations; fi
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel compile -d translations >/dev/null; fi
+
+.PHONY: i18n-check
+i18n-check: i18n-compile ## Every catalog compiles, is complete, and keeps placeholders and tags
+	$(PY) scripts/i18n_check.py
 
 .PHONY: clean
 clean: ## Remove the venv, dev data and caches

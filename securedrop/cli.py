@@ -38,12 +38,8 @@ def ensure_dev_config(data_dir: Path) -> Path:
     """Write `<data dir>/config.toml` with fresh peppers once; reuse it after."""
     path = data_dir / "config.toml"
     if not path.exists():
-        from securedrop.i18n import TRANSLATIONS_DIR
-
-        locales = ["en_US"] + sorted(
-            p.name for p in TRANSLATIONS_DIR.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists()
-        ) if TRANSLATIONS_DIR.exists() else ["en_US"]
-        values: dict[str, object] = {**config.new_secrets(), "dev": True, "supported_locales": locales}
+        # supported_locales is left out: it defaults to every shipped catalog.
+        values: dict[str, object] = {**config.new_secrets(), "dev": True}
         config.write_config_file(path, values)
     return path
 

@@ -18,6 +18,16 @@ MAX_DOCUMENT_BYTES = 500 * MiB
 #: Room for the rest of the multipart form around a maximal document.
 FORM_OVERHEAD_BYTES = 1 * MiB
 
+#: Where the gettext catalogs live (translations/<locale>/LC_MESSAGES/messages.po).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def shipped_locales(translations_dir: Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
+    """en_US plus every locale with a catalog in translations/: the default to support."""
+    found = sorted(p.parent.parent.name for p in translations_dir.glob("*/LC_MESSAGES/messages.po"))
+    return ("en_US", *found)
+
+
 DEFAULT_LOCALES = ("en_US",)
 
 
@@ -141,7 +151,7 @@ def load(env: Mapping[str, str] | None = None, config_file: Path | None = None) 
             raise ConfigError(f"missing setting {key}: set SECUREDROP_{key.upper()} or {key} in the config file")
         return value
 
-    locales = _env_or_file(env, file_values, "supported_locales") or list(DEFAULT_LOCALES)
+    locales = _env_or_file(env, file_values, "supported_locales") or list(shipped_locales())
     if isinstance(locales, str):
         locales = [part.strip() for part in locales.split(",") if part.strip()]
     dev_value = _env_or_file(env, file_values, "dev")

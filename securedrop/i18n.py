@@ -9,7 +9,8 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale
 
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+from securedrop.config import TRANSLATIONS_DIR
+
 FALLBACK = "en_US"
 #: Browser tags whose region implies a script (REFERENCE §13).
 _SCRIPT_ALIASES = {
@@ -31,8 +32,9 @@ class LanguageChoice:
     tag: str  # BCP 47, for <html lang> and hreflang
 
 
-def available_locales(configured: tuple[str, ...], translations_dir: Path = TRANSLATIONS_DIR) -> list[str]:
+def available_locales(configured: tuple[str, ...], translations_dir: Path | None = None) -> list[str]:
     """Configured locales that can actually be shown: English, or those with a compiled catalog."""
+    translations_dir = translations_dir or TRANSLATIONS_DIR
     usable = []
     for code in configured:
         if code == FALLBACK or (translations_dir / code / "LC_MESSAGES" / "messages.mo").exists():
@@ -82,9 +84,9 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def install(app: Flask, configured: tuple[str, ...], default: str) -> None:
+def install(app: Flask, configured: tuple[str, ...], default: str, translations_dir: Path | None = None) -> None:
     """Wire flask-babel: `?l=` → remembered choice → Accept-Language → default → en_US."""
-    supported = available_locales(configured)
+    supported = available_locales(configured, translations_dir)
     fallback = default if default in supported else FALLBACK
 
     def select_locale() -> str:
@@ -103,7 +105,7 @@ def install(app: Flask, configured: tuple[str, ...], default: str) -> None:
                 return chosen
         return fallback
 
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations_dir or TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = FALLBACK
     Babel(app, locale_selector=select_locale)
     app.extensions["securedrop.locales"] = supported
