@@ -19,8 +19,8 @@ from securedrop.services import Services
 
 #: SecureDrop's own dev credentials, so existing tooling works unchanged.
 DEV_USERNAME = "journalist"
-DEV_PASSPHRASE = "correct horse battery staple profanity oil chewy"
-DEV_TOTP_SECRET = "JHCOGO7VCER3EJ4L"
+DEV_PASSPHRASE = "correct horse battery staple profanity oil chewy"  # noqa: S105 (published dev value)
+DEV_TOTP_SECRET = "JHCOGO7VCER3EJ4L"  # noqa: S105 (published dev value)
 
 
 def seed_journalist(session: Session) -> Journalist:

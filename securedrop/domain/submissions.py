@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import secrets
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session

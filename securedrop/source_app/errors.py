@@ -45,11 +45,11 @@ def install(app: Flask) -> None:
 
 def _describe(code: int) -> str:
     if code == 403:
-        return gettext("You are not allowed to do that.")
+        return str(gettext("You are not allowed to do that."))
     if code == 405:
-        return gettext("That page cannot be used this way.")
+        return str(gettext("That page cannot be used this way."))
     if code == 400:
-        return gettext("Your request could not be understood.")
-    return gettext("Something went wrong on our side. Please try again later.")
+        return str(gettext("Your request could not be understood."))
+    return str(gettext("Something went wrong on our side. Please try again later."))
 
 

@@ -9,6 +9,7 @@ from flask import Request, current_app, g
 
 from securedrop.storage.spool import EncryptedSpool
 
+
 class SpoolingRequest(Request):
     """Every file part streams into an EncryptedSpool (see storage.spool for why)."""
 

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext, ngettext
 from werkzeug.datastructures import FileStorage
 
@@ -97,7 +98,7 @@ def logged_out_notice() -> None:
 
 
 @blueprint.before_app_request
-def load_source() -> Response | None:
+def load_source() -> ResponseReturnValue | None:
     if request.headers.get("X-tor2web") and request.endpoint not in ("main.tor2web_warning", "static"):
         return redirect(url_for("main.tor2web_warning"))
     g.source = None
@@ -239,31 +240,31 @@ def lookup() -> Any:
 def _rejection_text(exc: SubmissionRejected) -> str:
     allow_documents = instance_config().allow_document_uploads
     if isinstance(exc, MessageTooLong):
-        text = gettext("Message text too long.")
+        text = str(gettext("Message text too long."))
         if allow_documents:
             text += " " + gettext("Large blocks of text must be uploaded as a file, not copied and pasted.")
         return text
     if isinstance(exc, EmptySubmission):
         if allow_documents:
-            return gettext("You must enter a message or choose a file to submit.")
-        return gettext("You must enter a message.")
+            return str(gettext("You must enter a message or choose a file to submit."))
+        return str(gettext("You must enter a message."))
     if isinstance(exc, DocumentsNotAllowed):
-        return gettext("This organization accepts messages only; files cannot be uploaded.")
+        return str(gettext("This organization accepts messages only; files cannot be uploaded."))
     if isinstance(exc, EmptyDocument):
-        return gettext("The file you chose is empty.")
+        return str(gettext("The file you chose is empty."))
     if isinstance(exc, DocumentTooLarge):
-        return gettext("The file you chose is larger than %(size)s MiB.", size=_max_mib())
+        return str(gettext("The file you chose is larger than %(size)s MiB.", size=_max_mib()))
     if isinstance(exc, FirstMessageTooShort):
-        return ngettext(
+        return str(ngettext(
             "Your first message must be at least %(num)d character long.",
             "Your first message must be at least %(num)d characters long.",
             exc.minimum,
-        )
+        ))
     if isinstance(exc, CodenameAsMessage):
-        return gettext(
+        return str(gettext(
             "Please do not submit your codename! Keep your codename secret, and use it to log in later."
-        )
-    return gettext("Your submission could not be stored.")
+        ))
+    return str(gettext("Your submission could not be stored."))
 
 
 def _max_mib() -> int:

@@ -463,8 +463,8 @@ def test_reply_decrypts_with_the_submission_key_too(source_client: FlaskClient, 
 
 
 def test_offline_when_the_submission_key_is_missing(settings, services: Services) -> None:
-    from securedrop.source_app import create_app
     from securedrop.services import build_services
+    from securedrop.source_app import create_app
 
     empty = settings.with_overrides(data_dir=settings.data_dir.parent / "empty")
     app = create_app(empty, build_services(empty))
