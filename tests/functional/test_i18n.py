@@ -176,15 +176,25 @@ def test_every_source_page_is_translated_in_every_locale(i18n_services: Services
     for locale in LOCALES:
         with (TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
             catalog = read_po(handle, locale=locale)
+        translated = "\n".join(
+            "\n".join(m.string) if isinstance(m.string, tuple) else m.string for m in catalog if m.id
+        )
+
+        def words(text: str) -> re.Pattern[str]:
+            # Whole words only: French "Continuer" must not count as "Continue".
+            return re.compile(rf"(?<!\w){re.escape(text)}(?!\w)")
+
         english = [
-            m.id for m in catalog
+            words(m.id) for m in catalog
             if isinstance(m.id, str) and m.id in source_ids and m.string and m.string != m.id and len(m.id) > 3
+            # Dutch "Log in" is Dutch too: skip English that the translations themselves use.
+            and not words(m.id).search(translated)
         ]
         client = _app(i18n_services).test_client()
         for path, page in _journey_pages(client, locale).items():
             assert _html_attrs(page)[0] == locale.replace("_", "-"), (locale, path)
             text = html.unescape(page)
-            untranslated += [f"{locale} {path}: {msgid!r}" for msgid in english if msgid in text]
+            untranslated += [f"{locale} {path}: {msgid.pattern!r}" for msgid in english if msgid.search(text)]
     assert untranslated == []
 
 
