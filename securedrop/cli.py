@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from securedrop import config, db
+from securedrop.accounts_cli import register as register_account_commands
 from securedrop.config import ConfigError, Settings
 
 DEV_DATA_DIR = ".dev-data"
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run background jobs (secure deletion, session purge)")
     worker.set_defaults(func=cmd_worker)
+    register_account_commands(sub)
     return parser
 
 

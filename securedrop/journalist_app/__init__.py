@@ -1,27 +1,42 @@
-"""The journalist interface: a Flask app factory (its pages arrive with the next issue)."""
+"""The journalist interface: a Flask app factory with main, col, account and admin pages."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from securedrop import i18n
+from securedrop.api import install as install_api
 from securedrop.config import Settings
+from securedrop.domain.instance import current_config
+from securedrop.domain.instance_admin import logo_path
+from securedrop.journalist_app import account, admin, admin_config, col, errors, main
+from securedrop.journalist_app.context import load_journalist
 from securedrop.services import Services, build_services
 from securedrop.web import headers, transaction
 from securedrop.web.sessions import ServerSessionInterface
+from securedrop.web.transaction import current_db
+
+#: Replies are at most 100,000 characters and logos 512 KiB; nothing bigger is legitimate.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Flask:
+    """Build the journalist app. No side effects beyond creating the data directories."""
     services = build_services(settings) if services is None else replace(services, settings=settings)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.journalist_secret_key,
         SESSION_COOKIE_NAME="sd_journalist",
-        WTF_CSRF_SSL_STRICT=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        WTF_CSRF_SSL_STRICT=False,  # onion services are plain HTTP at the app
+        TEMPLATES_AUTO_RELOAD=settings.dev,
     )
     app.extensions["securedrop.services"] = services
     app.session_interface = ServerSessionInterface(
@@ -35,10 +50,18 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     i18n.install(app, settings.supported_locales, settings.default_locale)
     transaction.install(app, services.sessions)
     headers.install(app, strip_validators=False)
+    app.before_request(load_journalist)
+    for module in (main, col, account, admin, admin_config):
+        app.register_blueprint(module.blueprint)
+    errors.install(app)
 
-    @app.route("/")
-    @app.route("/login")
-    def login() -> str:
-        return render_template("login_placeholder.html")
+    @app.context_processor
+    def _context() -> dict[str, Any]:
+        return {
+            "organization_name": current_config(current_db()).organization_name,
+            "has_logo": logo_path(settings.data_dir).is_file(),
+            "current_user": g.get("journalist"),
+        }
 
+    install_api(app)
     return app

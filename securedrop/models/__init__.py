@@ -12,8 +12,10 @@ from securedrop.models.sources import (
     Source,
     Submission,
 )
+from securedrop.models.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "Base",
     "InstanceConfig",
     "Journalist",

@@ -1,10 +1,10 @@
-"""Journalist and admin accounts."""
+"""Journalist and admin accounts, and the record of their login attempts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from securedrop.models.base import Base, UTCDateTime, new_uuid, utcnow
@@ -31,3 +31,15 @@ class Journalist(Base):
     last_totp_step: Mapped[int] = mapped_column(Integer, default=0)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class JournalistLoginAttempt(Base):
+    """One login attempt (successful or not) for an existing account: the throttle's record."""
+
+    __tablename__ = "journalist_login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journalist_id: Mapped[int] = mapped_column(ForeignKey("journalists.id", ondelete="CASCADE"))
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_journalist_login_attempts_journalist_time", "journalist_id", "timestamp"),)

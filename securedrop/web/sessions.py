@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Request, Response
+from flask import request as flask_request
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,9 @@ from securedrop.models.base import utcnow
 
 ID_BYTES = 32
 KEY_BYTES = 32
+#: Paths that authenticate by token alone: no session record is read or written and no
+#: cookie is set for them (the journalist API).
+STATELESS_PREFIX = "/api/"
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -105,6 +109,8 @@ class ServerSessionInterface(SessionInterface):
         return None if value is None else _decode_cookie(value)
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if request.path.startswith(STATELESS_PREFIX):
+            return ServerSession()
         decoded = self._key_from_request(app, request)
         if decoded is None:
             return ServerSession()
@@ -141,6 +147,8 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
+        if flask_request.path.startswith(STATELESS_PREFIX):
+            return
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "securedrop"
-WEB_LAYER = {"source_app", "journalist_app", "web", "i18n.py", "cli.py", "wsgi.py", "accounts_cli.py"}
+WEB_LAYER = {"source_app", "journalist_app", "api", "web", "i18n.py", "cli.py", "wsgi.py", "accounts_cli.py"}
 
 
 def _imports(path: Path) -> set[str]:

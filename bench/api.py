@@ -1,0 +1,115 @@
+"""Journalist API v1: GET /api/v1/sources (10,000 sources with keys) and /submissions (30,000), p50 ms."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import shutil
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from bench.common import Row, p50_ms
+from securedrop import db
+from securedrop.config import Settings
+from securedrop.crypto import otp, passwords
+from securedrop.crypto.openpgp import OpenPGP
+from securedrop.domain.tokens import issue_token
+from securedrop.models import SeenFile, SeenMessage, Source, Submission
+from securedrop.models.journalists import Journalist
+from securedrop.services import build_services
+
+SOURCES = 10_000
+SUBMISSIONS_PER_SOURCE = 3
+SOURCES_TARGET_MS = 1000.0
+
+
+def _real_public_key(workdir: Path) -> str:
+    """One real Curve25519 source key from gpg; its armored text is reused by every row
+    (each with its own fake fingerprint): listings never run gpg, so only the size matters."""
+    pgp = OpenPGP(workdir / "keys", workdir / "tmp")
+    return pgp.generate_source_key(base64.b32encode(secrets.token_bytes(64)).decode()).public_key
+
+
+def _seed(factory: sessionmaker[Session], public_key: str) -> str:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with db.unit_of_work(factory) as session:
+        journalist = Journalist(username="bench", passphrase_hash=passwords.hash_passphrase(secrets.token_hex(16)),
+                                otp_secret=otp.new_totp_secret(), is_totp=True)
+        session.add(journalist)
+        session.flush()
+        session.execute(insert(Source), [
+            {
+                "uuid": f"00000000-0000-4000-8000-{i:012d}",
+                "filesystem_id": base64.b32encode(secrets.token_bytes(64)).decode(),
+                "journalist_designation": f"bench source{i:05d}", "last_updated": start + timedelta(minutes=i),
+                "pending": False, "is_starred": i % 50 == 0, "interaction_count": SUBMISSIONS_PER_SOURCE,
+                "deleted_at": None, "public_key": public_key, "fingerprint": f"{i:040X}",
+                "sealed_secret_key": b"\0" * 64,
+            }
+            for i in range(SOURCES)
+        ])
+        rows = []
+        for source_id in range(1, SOURCES + 1):
+            jfn = f"bench_source{source_id - 1:05d}"
+            for n in range(1, SUBMISSIONS_PER_SOURCE + 1):
+                name = f"{n}-{jfn}-msg.gpg" if n % 2 else f"{n}-{jfn}-doc.gz.gpg"
+                rows.append({"uuid": f"00000000-0000-4000-9000-{len(rows):012d}", "source_id": source_id,
+                             "filename": name, "size": 1024, "checksum": "sha256:" + "0" * 64})
+        session.execute(insert(Submission), rows)
+        # Some items already seen, so the seen_by aggregation has work to do.
+        session.execute(insert(SeenMessage), [
+            {"message_id": i, "journalist_id": journalist.id} for i in range(1, len(rows) + 1, 9)
+        ])
+        session.execute(insert(SeenFile), [
+            {"file_id": i, "journalist_id": journalist.id} for i in range(2, len(rows) + 1, 9)
+        ])
+        return issue_token(session, journalist, datetime.now(UTC)).token
+
+
+def run() -> list[Row]:
+    from securedrop.journalist_app import create_app
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    try:
+        settings = Settings(
+            data_dir=workdir / "data", database_url=f"sqlite:///{workdir / 'db.sqlite'}",
+            id_pepper=secrets.token_bytes(32), key_pepper=secrets.token_bytes(32),
+            source_secret_key=secrets.token_urlsafe(32), journalist_secret_key=secrets.token_urlsafe(32), dev=True,
+        ).validate()
+        db.upgrade(settings.database_url)
+        services = build_services(settings)
+        token = _seed(services.sessions, _real_public_key(workdir))
+        client = create_app(settings, services).test_client()
+        headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+
+        def get(path: str, key: str, expected: int) -> None:
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, response.status_code
+            assert len(response.get_json()[key]) == expected
+
+        get("/api/v1/sources", "sources", SOURCES)  # warm up
+        sources_p50, _ = p50_ms(lambda: get("/api/v1/sources", "sources", SOURCES), 7)
+        submissions_p50, _ = p50_ms(
+            lambda: get("/api/v1/submissions", "submissions", SOURCES * SUBMISSIONS_PER_SOURCE), 7
+        )
+        size_mb = len(client.get("/api/v1/sources", headers=headers).get_data()) / 1e6
+        services.engine.dispose()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    note = f"{SOURCES:,} sources with real-size keys, SQLite, Flask test client, incl. JSON decode"
+    return [
+        Row("API GET /api/v1/sources (p50)", sources_p50, "ms", f"<= {SOURCES_TARGET_MS:.0f} ms",
+            sources_p50 <= SOURCES_TARGET_MS, f"{note}; {size_mb:.1f} MB body"),
+        Row("API GET /api/v1/submissions (p50)", submissions_p50, "ms",
+            note=f"{SOURCES * SUBMISSIONS_PER_SOURCE:,} submissions, seen_by aggregated"),
+    ]
+
+
+if __name__ == "__main__":
+    from bench.common import print_table
+
+    print_table(run())

@@ -1,0 +1,168 @@
+"""`securedrop add-admin`, `add-journalist`, `delete-user`, `reset-2fa`: accounts from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from securedrop import config, db
+from securedrop.config import ConfigError
+from securedrop.crypto import otp, qr
+from securedrop.crypto.passwords import generate_passphrase
+from securedrop.domain import journalists as accounts
+from securedrop.domain.authentication import DELETED_USERNAME
+from securedrop.domain.instance import current_config
+from securedrop.models.journalists import Journalist
+from securedrop.services import build_services
+
+
+def _ask(prompt: str, value: str | None) -> str:
+    return value if value is not None else input(prompt).strip()
+
+
+def _yes(prompt: str) -> bool:
+    return input(f"{prompt} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _two_factor(args: argparse.Namespace) -> accounts.TwoFactor:
+    hotp = args.hotp_secret
+    if hotp is None and not args.username_given and _yes("Use a YubiKey (HOTP) instead of a mobile app (TOTP)?"):
+        hotp = input("HOTP secret (40 hexadecimal characters): ")
+    if hotp:
+        return accounts.TwoFactor.from_hotp_hex(hotp)
+    return accounts.TwoFactor.new_totp()
+
+
+def _print_two_factor(two_factor: accounts.TwoFactor, username: str, issuer: str) -> None:
+    if not two_factor.is_totp:
+        print("Two-factor: HOTP (security key), counter 0.")
+        return
+    print(f"TOTP secret:          {otp.grouped(two_factor.secret)}")
+    print("Scan this QR code with a two-factor app (FreeOTP, Google Authenticator...):")
+    print(qr.terminal_text(otp.provisioning_uri(two_factor.secret, username, issuer)))
+
+
+def _fail(message: str) -> int:
+    print(f"securedrop: {message}", file=sys.stderr)
+    return 1
+
+
+def _add_user(args: argparse.Namespace, is_admin: bool) -> int:
+    args.username_given = args.username is not None
+    username = _ask("Username: ", args.username)
+    first = _ask("First name (optional): ", args.first_name) if not args.username_given else args.first_name
+    last = _ask("Last name (optional): ", args.last_name) if not args.username_given else args.last_name
+    try:
+        two_factor = _two_factor(args)
+    except otp.InvalidHOTPSecret:
+        return _fail("the HOTP secret must be 40 hexadecimal characters")
+    passphrase = generate_passphrase()
+    services = build_services(_settings())
+    try:
+        with db.unit_of_work(services.sessions) as session:
+            accounts.create_journalist(
+                session, username, passphrase, passphrase, two_factor, is_admin=is_admin,
+                first_name=first, last_name=last,
+            )
+            issuer = current_config(session).organization_name
+    except accounts.UsernameTaken:
+        return _fail(f'username "{username}" is already taken')
+    except accounts.InvalidUsername:
+        return _fail(f"usernames are {accounts.MIN_USERNAME_CHARS} to {accounts.MAX_USERNAME_CHARS} "
+                     f'characters and cannot be "{DELETED_USERNAME}"')
+    except accounts.NameTooLong:
+        return _fail(f"names are at most {accounts.MAX_NAME_CHARS} characters")
+    finally:
+        services.engine.dispose()
+    role = "admin" if is_admin else "journalist"
+    print(f'Added {role} "{username}". This passphrase is shown once; give it to them safely:')
+    print(f"Passphrase:           {passphrase}")
+    _print_two_factor(two_factor, username, issuer)
+    return 0
+
+
+def _find(session: Session, username: str) -> Journalist | None:
+    if username == DELETED_USERNAME:
+        return None
+    return session.scalar(select(Journalist).where(Journalist.username == username))
+
+
+def cmd_add_admin(args: argparse.Namespace) -> int:
+    return _add_user(args, is_admin=True)
+
+
+def cmd_add_journalist(args: argparse.Namespace) -> int:
+    return _add_user(args, is_admin=False)
+
+
+def cmd_delete_user(args: argparse.Namespace) -> int:
+    username = _ask("Username to delete: ", args.username)
+    if not args.yes and not _yes(f'Delete "{username}"? Their replies stay, credited to "{DELETED_USERNAME}".'):
+        print("Nothing deleted.")
+        return 1
+    services = build_services(_settings())
+    try:
+        with db.unit_of_work(services.sessions) as session:
+            found = _find(session, username)
+            if found is None:
+                return _fail(f'no user "{username}"')
+            accounts.delete_journalist(session, found, acting=None)
+    finally:
+        services.engine.dispose()
+    print(f'Deleted "{username}"; every session of the account has ended.')
+    return 0
+
+
+def cmd_reset_2fa(args: argparse.Namespace) -> int:
+    args.username_given = args.username is not None
+    username = _ask("Username: ", args.username)
+    try:
+        two_factor = _two_factor(args)
+    except otp.InvalidHOTPSecret:
+        return _fail("the HOTP secret must be 40 hexadecimal characters")
+    services = build_services(_settings())
+    try:
+        with db.unit_of_work(services.sessions) as session:
+            found = _find(session, username)
+            if found is None:
+                return _fail(f'no user "{username}"')
+            # No code can be checked here: the operator vouches for the new device.
+            accounts.set_two_factor(session, found, two_factor, consumed=0)
+            issuer = current_config(session).organization_name
+    finally:
+        services.engine.dispose()
+    print(f'Two-factor secret of "{username}" reset; every session of the account has ended.')
+    _print_two_factor(two_factor, username, issuer)
+    return 0
+
+
+def _settings() -> config.Settings:
+    try:
+        return config.load()
+    except ConfigError as exc:
+        sys.exit(f"securedrop: {exc}")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the account commands to the `securedrop` parser."""
+    for name, func, text in (
+        ("add-admin", cmd_add_admin, "add an admin (prints the passphrase and 2FA secret once)"),
+        ("add-journalist", cmd_add_journalist, "add a journalist (prints the passphrase and 2FA secret once)"),
+    ):
+        parser = subparsers.add_parser(name, help=text)
+        parser.add_argument("--username", help="skip the prompts (for automation)")
+        parser.add_argument("--first-name")
+        parser.add_argument("--last-name")
+        parser.add_argument("--hotp-secret", help="40 hex digits of a YubiKey; TOTP otherwise")
+        parser.set_defaults(func=func)
+    delete = subparsers.add_parser("delete-user", help="delete a journalist or admin account")
+    delete.add_argument("--username")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    delete.set_defaults(func=cmd_delete_user)
+    reset = subparsers.add_parser("reset-2fa", help="give an account a new TOTP (or HOTP) secret")
+    reset.add_argument("--username")
+    reset.add_argument("--hotp-secret", help="40 hex digits of a YubiKey; TOTP otherwise")
+    reset.set_defaults(func=cmd_reset_2fa)

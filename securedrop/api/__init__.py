@@ -1,0 +1,12 @@
+"""The journalist app's JSON APIs, one versioned package each; `install(app)` mounts them."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from securedrop.api.v1 import install as install_v1
+
+
+def install(app: Flask) -> None:
+    """Mount every API version on the journalist app (see securedrop.api.v1.install)."""
+    install_v1(app)

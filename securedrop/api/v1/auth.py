@@ -1,0 +1,94 @@
+"""Token authentication, request-size cap and raw-body JSON parsing for API v1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import current_app, g, request
+from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge
+
+from securedrop.domain.tokens import InvalidToken, journalist_for_token
+from securedrop.models.base import utcnow
+from securedrop.models.journalists import Journalist
+from securedrop.services import Services
+from securedrop.web.transaction import current_db
+
+#: The largest request body accepted (an armored reply to two keys of a 100,000-character
+#: message is well under 1 MiB); bigger bodies get 413 before anything is read.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Endpoints reachable without a token.
+PUBLIC_ENDPOINTS = {"api_v1.index", "api_v1.token"}
+FORBIDDEN_MESSAGE = "Token authentication failed."
+MALFORMED = "malformed request"
+
+
+class ApiForbidden(Forbidden):
+    """403 for a missing, malformed, unknown, expired or revoked token (never 401)."""
+
+    description = FORBIDDEN_MESSAGE
+
+
+def services() -> Services:
+    return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
+
+
+def now() -> datetime:
+    """The current time; tests may set SECUREDROP_CLOCK (as the web login does)."""
+    clock: Callable[[], datetime] | None = current_app.config.get("SECUREDROP_CLOCK")
+    return clock() if clock is not None else utcnow()
+
+
+def presented_token() -> str | None:
+    """`Authorization: Token <t>`: the scheme word exactly, one space, exactly two parts."""
+    parts = request.headers.get("Authorization", "").split(" ")
+    if len(parts) != 2 or parts[0] != "Token" or not parts[1]:
+        return None
+    return parts[1]
+
+
+def before_request() -> None:
+    """Cap the body, then require a live token on every endpoint but the index and login."""
+    request.max_content_length = MAX_BODY_BYTES
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    token = presented_token()
+    if token is None:
+        raise ApiForbidden()
+    try:
+        g.api_journalist = journalist_for_token(current_db(), token, now())
+    except InvalidToken as exc:
+        raise ApiForbidden() from exc
+    g.api_token = token
+
+
+def journalist() -> Journalist:
+    found: Journalist | None = g.get("api_journalist")
+    assert found is not None
+    return found
+
+
+def token() -> str:
+    value: str | None = g.get("api_token")
+    assert value is not None
+    return value
+
+
+def json_body(not_json: str = MALFORMED) -> Any:
+    """The body parsed from its raw bytes (never request.get_json(): the login request
+    carries no Content-Type, and add_star/flag/logout an empty body labelled JSON).
+
+    Raises:
+        BadRequest: an empty or unparsable body, with `not_json` as the message.
+    """
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise BadRequest(not_json)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(not_json) from exc

@@ -1,0 +1,256 @@
+"""One source's collection: its conversation, downloads, seen-records, deletions, zips."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from securedrop import db
+from securedrop.domain import DomainError, NotFound
+from securedrop.models import Reply, SeenFile, SeenMessage, SeenReply, Source, Submission
+from securedrop.models.journalists import Journalist
+from securedrop.storage import PathError
+from securedrop.storage.names import interaction_number, is_valid_stored_name
+from securedrop.storage.store import Store
+from securedrop.storage.zips import ZipEntry, build_zip
+
+log = logging.getLogger(__name__)
+
+
+class InvalidFileName(DomainError):
+    """Raised when a requested file name breaks the naming rule (`..`, `/`, odd characters)."""
+
+
+class NothingSelected(DomainError):
+    """Raised when a bulk action names no source or file."""
+
+
+class NothingToDownload(DomainError):
+    """Raised when the selected sources have no (unread) submissions to zip."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a conversation, as the source page lists it."""
+
+    filename: str
+    number: int
+    kind: str  # "message", "document" or "reply"
+    size: int
+    seen: bool
+    author: str | None  # a reply's journalist
+    deleted_by_source: bool = False
+
+
+@dataclass(frozen=True)
+class Download:
+    path: Path
+    filename: str
+    checksum: str
+
+
+@dataclass(frozen=True)
+class ZipDownload:
+    path: Path
+    filename: str
+
+
+def mark_seen(session: Session, journalist_id: int, items: list[Submission | Reply]) -> None:
+    """Record that `journalist_id` has seen `items`; existing records are left alone."""
+    rows: dict[type, list[dict[str, int]]] = {SeenFile: [], SeenMessage: [], SeenReply: []}
+    for item in items:
+        if isinstance(item, Reply):
+            rows[SeenReply].append({"reply_id": item.id, "journalist_id": journalist_id})
+        elif item.is_message:
+            rows[SeenMessage].append({"message_id": item.id, "journalist_id": journalist_id})
+        else:
+            rows[SeenFile].append({"file_id": item.id, "journalist_id": journalist_id})
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for model, values in rows.items():
+        if values:
+            # Two tabs downloading the same file must not collide on the unique constraint.
+            session.execute(insert(model).values(values).on_conflict_do_nothing())
+
+
+def conversation(session: Session, source: Source, journalist: Journalist) -> list[Item]:
+    """Messages, documents and replies in interaction order, each with this journalist's
+    seen flag."""
+    submissions = list(session.scalars(select(Submission).where(Submission.source_id == source.id)))
+    replies = list(session.scalars(select(Reply).where(Reply.source_id == source.id)))
+    seen_files = set(session.scalars(select(SeenFile.file_id).where(SeenFile.journalist_id == journalist.id)
+                                     .join(Submission, Submission.id == SeenFile.file_id)
+                                     .where(Submission.source_id == source.id)))
+    seen_messages = set(session.scalars(select(SeenMessage.message_id)
+                                        .where(SeenMessage.journalist_id == journalist.id)
+                                        .join(Submission, Submission.id == SeenMessage.message_id)
+                                        .where(Submission.source_id == source.id)))
+    items = [
+        Item(
+            filename=s.filename,
+            number=interaction_number(s.filename),
+            kind="message" if s.is_message else "document",
+            size=s.size,
+            seen=s.id in (seen_messages if s.is_message else seen_files),
+            author=None,
+        )
+        for s in submissions
+    ]
+    items += [
+        Item(
+            filename=r.filename,
+            number=interaction_number(r.filename),
+            kind="reply",
+            size=r.size,
+            seen=True,
+            author=r.journalist.username,
+            deleted_by_source=r.deleted_by_source,
+        )
+        for r in replies
+    ]
+    items.sort(key=lambda item: item.number)
+    return items
+
+
+def _find_item(session: Session, source: Source, filename: str) -> Submission | Reply:
+    if not is_valid_stored_name(filename):
+        raise InvalidFileName(filename)
+    item: Submission | Reply | None
+    if filename.endswith("-reply.gpg"):
+        item = session.scalar(select(Reply).where(Reply.source_id == source.id, Reply.filename == filename))
+    else:
+        item = session.scalar(
+            select(Submission).where(Submission.source_id == source.id, Submission.filename == filename)
+        )
+    if item is None:
+        raise NotFound(filename)
+    return item
+
+
+def open_item(session: Session, store: Store, source: Source, filename: str, journalist: Journalist) -> Download:
+    """One encrypted file to send as it is stored, marked seen by `journalist`.
+
+    Raises:
+        InvalidFileName: the name breaks the naming rule.
+        NotFound: the source has no such file (or it is missing from the store).
+    """
+    item = _find_item(session, source, filename)
+    try:
+        path = store.path(source.filesystem_id, item.filename)
+    except PathError as exc:
+        raise InvalidFileName(filename) from exc
+    if not path.is_file():
+        log.error("a stored file is missing from the store")
+        raise NotFound(filename)
+    mark_seen(session, journalist.id, [item])
+    return Download(path, item.filename, item.checksum)
+
+
+def _discard(session: Session, store: Store, source: Source, items: list[Submission | Reply]) -> None:
+    paths = [store.path(source.filesystem_id, item.filename) for item in items]
+    for item in items:
+        session.delete(item)
+    session.flush()
+
+    def shred() -> None:
+        for path in paths:
+            store.move_to_shredder(path)
+
+    # Files leave the store only once the rows are gone for good.
+    db.after_commit(session, shred)
+
+
+def delete_items(session: Session, store: Store, source: Source, filenames: list[str]) -> int:
+    """Delete the named submissions and replies of one source (files securely deleted).
+
+    Raises:
+        NothingSelected: no name given.
+        InvalidFileName, NotFound: one name is bad; nothing is deleted.
+    """
+    if not filenames:
+        raise NothingSelected()
+    items = [_find_item(session, source, name) for name in dict.fromkeys(filenames)]
+    _discard(session, store, source, items)
+    return len(items)
+
+
+def delete_source_data(session: Session, store: Store, source: Source) -> int:
+    """Delete every submission and reply of a source but keep its account."""
+    items: list[Submission | Reply] = [*source.submissions, *source.replies]
+    _discard(session, store, source, items)
+    return len(items)
+
+
+def selected_submissions(session: Session, source: Source, filenames: list[str]) -> list[Submission]:
+    """The named submissions of one source (replies are not downloadable in bulk).
+
+    Raises:
+        NothingSelected: no name given.
+        InvalidFileName, NotFound: a name is bad or unknown.
+    """
+    if not filenames:
+        raise NothingSelected()
+    found = [_find_item(session, source, name) for name in dict.fromkeys(filenames)]
+    return [item for item in found if isinstance(item, Submission)]
+
+
+def unread_submissions(session: Session, sources: list[Source], journalist: Journalist) -> list[Submission]:
+    """Submissions of `sources` this journalist has no seen-record for."""
+    ids = [source.id for source in sources]
+    if not ids:
+        return []
+    seen_file = select(SeenFile.file_id).where(SeenFile.journalist_id == journalist.id)
+    seen_message = select(SeenMessage.message_id).where(SeenMessage.journalist_id == journalist.id)
+    return list(
+        session.scalars(
+            select(Submission).where(
+                Submission.source_id.in_(ids), Submission.id.not_in(seen_file), Submission.id.not_in(seen_message)
+            )
+        )
+    )
+
+
+def all_submissions(session: Session, sources: list[Source]) -> list[Submission]:
+    ids = [source.id for source in sources]
+    return list(session.scalars(select(Submission).where(Submission.source_id.in_(ids)))) if ids else []
+
+
+def zip_submissions(
+    session: Session,
+    store: Store,
+    tmp_dir: Path,
+    submissions: list[Submission],
+    journalist: Journalist,
+    now: datetime,
+    single: Source | None = None,
+) -> ZipDownload:
+    """A zip of encrypted submissions (marked seen), built in `tmp_dir`.
+
+    Entries are `<designation>/<n>_<date of last_updated>/<file>` (one source:
+    `<journalist_filename>/...`); the name is `<name>--YYYY-MM-DD--HH-MM-SS.zip`.
+
+    Raises:
+        NothingToDownload: `submissions` is empty.
+        ZipError: a stored file could not be read.
+    """
+    if not submissions:
+        raise NothingToDownload()
+    entries = []
+    for item in sorted(submissions, key=lambda s: (s.source_id, interaction_number(s.filename))):
+        source = item.source
+        folder = source.journalist_filename if single is not None else source.journalist_designation
+        number = interaction_number(item.filename)
+        arcname = f"{folder}/{number}_{source.last_updated.date().isoformat()}/{item.filename}"
+        entries.append(ZipEntry(store.path(source.filesystem_id, item.filename), arcname))
+    path = build_zip(tmp_dir, entries)
+    db.on_rollback(session, lambda: path.unlink(missing_ok=True))
+    mark_seen(session, journalist.id, list(submissions))
+    name = single.journalist_filename if single is not None else "all"
+    return ZipDownload(path, f"{name}--{now.strftime('%Y-%m-%d--%H-%M-%S')}.zip")

@@ -1,0 +1,90 @@
+"""Admin pages for the instance settings: organisation name, logo, submission rules, test alert."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from werkzeug.datastructures import FileStorage
+
+from securedrop.domain import instance_admin as settings_domain
+from securedrop.domain.instance import current_config
+from securedrop.journalist_app.context import admin_required, journalist, services
+from securedrop.web.transaction import current_db
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("admin_config", __name__, url_prefix="/admin")
+
+
+@blueprint.before_request
+@admin_required
+def _admins_only() -> None:
+    return None
+
+
+def _render(status: int = 200) -> tuple[str, int]:
+    return render_template("admin_config.html", config=current_config(current_db())), status
+
+
+@blueprint.route("/config")
+def config() -> tuple[str, int]:
+    return _render()
+
+
+@blueprint.route("/update-org-name", methods=["POST"])
+def update_org_name() -> Any:
+    try:
+        settings_domain.set_organization_name(current_db(), request.form.get("organization_name", ""))
+    except settings_domain.InvalidOrganizationName:
+        flash(gettext("The organization name must be 1 to %(num)d characters long.",
+                      num=settings_domain.MAX_ORGANIZATION_NAME_CHARS), "error")
+        return _render(400)
+    flash(gettext("Organization name updated."), "success")
+    return redirect(url_for("admin_config.config"))
+
+
+@blueprint.route("/update-submission-preferences", methods=["POST"])
+def update_submission_preferences() -> Any:
+    try:
+        settings_domain.set_submission_preferences(
+            current_db(),
+            allow_documents=not request.form.get("prevent_document_uploads"),
+            min_message_length=request.form.get("min_message_length", "0")
+            if request.form.get("prevent_short_messages") else 0,
+            reject_codename=bool(request.form.get("reject_codename_messages")),
+        )
+    except settings_domain.InvalidMinimumLength:
+        flash(gettext("The minimum message length must be a whole number from 0 to %(num)d.",
+                      num=settings_domain.MAX_MIN_MESSAGE_CHARS), "error")
+        return _render(400)
+    flash(gettext("Submission preferences saved."), "success")
+    return redirect(url_for("admin_config.config"))
+
+
+@blueprint.route("/update-logo", methods=["POST"])
+def update_logo() -> Any:
+    upload: FileStorage | None = request.files.get("logo")
+    if upload is None or not upload.filename:
+        flash(gettext("Choose a PNG image to upload."), "error")
+        return _render(400)
+    data = upload.stream.read(settings_domain.MAX_LOGO_BYTES + 1)
+    try:
+        settings_domain.save_logo(services().settings.data_dir, data)
+    except settings_domain.LogoTooLarge:
+        flash(gettext("The logo must be at most %(num)d KiB.", num=settings_domain.MAX_LOGO_BYTES // 1024), "error")
+        return _render(400)
+    except settings_domain.LogoNotPNG:
+        flash(gettext("The logo must be a PNG image."), "error")
+        return _render(400)
+    flash(gettext("Image updated."), "success")
+    return redirect(url_for("admin_config.config"))
+
+
+@blueprint.route("/test-alert", methods=["POST"])
+def test_alert() -> Any:
+    # An error-level event is what the monitoring path forwards as an alert.
+    log.error("test alert requested by admin %s", journalist().username)
+    flash(gettext("Test alert sent. Please check your email."), "success")
+    return redirect(url_for("admin_config.config"))

@@ -1,0 +1,99 @@
+"""Per-request helpers of the journalist app: services, clock, the logged-in journalist."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from securedrop import db
+from securedrop.models.base import utcnow
+from securedrop.models.journalists import Journalist
+from securedrop.services import Services
+from securedrop.web.sessions import STATELESS_PREFIX, ServerSession
+from securedrop.web.transaction import current_db
+
+#: Endpoints reachable without logging in.
+PUBLIC_ENDPOINTS = {"main.login", "main.robots", "main.logo", "static"}
+
+
+def services() -> Services:
+    return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
+
+
+def server_session() -> ServerSession:
+    assert isinstance(session, ServerSession)
+    return session
+
+
+def now() -> datetime:
+    """The current time; tests may set SECUREDROP_CLOCK to step through TOTP windows."""
+    clock: Callable[[], datetime] | None = current_app.config.get("SECUREDROP_CLOCK")
+    return clock() if clock is not None else utcnow()
+
+
+def journalist() -> Journalist:
+    """The logged-in journalist (only inside login_required views)."""
+    found: Journalist | None = g.get("journalist")
+    assert found is not None
+    return found
+
+
+def commit_now() -> None:
+    """Commit before a 4xx answer: a failed login's attempt record and consumed code
+    must survive, or the throttle and the replay record would mean nothing."""
+    db.commit(current_db())
+
+
+def logged_out(message: str | None = None) -> Response:
+    sess = server_session()
+    locale = sess.get("locale")
+    sess.clear()
+    sess.journalist_id = None
+    sess.regenerate()
+    if locale:
+        sess["locale"] = locale
+    if message:
+        flash(message, "error")
+    return redirect(url_for("main.login"))
+
+
+def load_journalist() -> Response | None:
+    """Before each request: who is logged in; everyone else goes to the login page."""
+    g.journalist = None
+    if request.path.startswith(STATELESS_PREFIX):
+        return None  # the API authenticates each call by token, never by session
+    sess = server_session()
+    if sess.journalist_id is not None:
+        found = current_db().get(Journalist, sess.journalist_id)
+        if found is None:
+            return logged_out(gettext("You have been logged out due to inactivity."))
+        g.journalist = found
+        return None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        if sess.expired and request.endpoint == "main.login" and request.method == "GET":
+            flash(gettext("You have been logged out due to inactivity."), "error")
+        return None
+    if sess.expired:
+        return logged_out(gettext("You have been logged out due to inactivity."))
+    return redirect(url_for("main.login"))
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not journalist().is_admin:
+            flash(gettext("Only admins can access this page."), "error")
+            return redirect(url_for("main.index"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def render_error(message: str, status: int) -> tuple[str, int]:
+    return render_template("error.html", code=status, description=message), status

@@ -1,0 +1,50 @@
+"""Translated error pages for the journalist interface; a CSRF failure ends the session."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from securedrop.journalist_app.context import server_session
+
+log = logging.getLogger(__name__)
+
+
+def describe(code: int) -> str:
+    if code == 400:
+        return str(gettext("Your request could not be understood."))
+    if code == 403:
+        return str(gettext("You are not allowed to do that."))
+    if code == 404:
+        return str(gettext("Page not found."))
+    if code == 405:
+        return str(gettext("That page cannot be used this way."))
+    if code == 413:
+        return str(gettext("The file you uploaded is too large."))
+    return str(gettext("Something went wrong on our side. Please try again later."))
+
+
+def install(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_exc: CSRFError) -> tuple[str, int]:
+        # A missing or stale token may mean a forged request: end the session outright.
+        server_session().destroy()
+        flash(gettext("You have been logged out due to inactivity or a problem with your session."), "error")
+        return render_template("login.html"), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        code = exc.code or 500
+        # abort(code, message) carries a translated message; werkzeug's defaults are English.
+        default = type(exc).description
+        message = exc.description if exc.description and exc.description != default else describe(code)
+        return render_template("error.html", code=code, description=message), code
+
+    @app.errorhandler(Exception)
+    def internal(exc: Exception) -> tuple[str, int]:
+        log.error("unhandled error: %s", type(exc).__name__)
+        return render_template("error.html", code=500, description=describe(500)), 500

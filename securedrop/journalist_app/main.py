@@ -1,0 +1,130 @@
+"""Login, logout, the index of sources, replies, the logo and robots.txt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from securedrop.crypto.openpgp import OpenPGPError
+from securedrop.domain import NotFound, ReplyRejected
+from securedrop.domain import authentication as auth
+from securedrop.domain.index import list_sources, live_source
+from securedrop.domain.instance_admin import logo_path
+from securedrop.domain.replies import MAX_REPLY_CHARS, send_reply
+from securedrop.journalist_app.context import (
+    commit_now,
+    journalist,
+    now,
+    render_error,
+    server_session,
+    services,
+)
+from securedrop.web.transaction import current_db
+
+blueprint = Blueprint("main", __name__)
+
+SELECTIONS = ("all", "none", "unread")
+
+
+def login_failed_hint(exc: auth.LoginFailed) -> str:
+    if isinstance(exc, auth.LoginThrottled):
+        return str(gettext("Please wait at least %(num)d seconds before logging in again.",
+                       num=int(auth.THROTTLE_WINDOW.total_seconds())))
+    return str(gettext("Please wait for a new code from your two-factor mobile app or security key "
+                   "before trying again."))
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    sess = server_session()
+    if sess.journalist_id is not None:
+        return redirect(url_for("main.index"))
+    if request.method == "GET":
+        return render_template("login.html")
+    username = request.form.get("username", "").strip()
+    try:
+        found = auth.authenticate(
+            current_db(),
+            username,
+            request.form.get("password", ""),
+            request.form.get("token", ""),
+            now(),
+        )
+    except auth.LoginFailed as exc:
+        commit_now()
+        flash(gettext("Login failed."), "error")
+        flash(login_failed_hint(exc), "hint")
+        return render_template("login.html", username=username), 401
+    locale = sess.get("locale")
+    sess.clear()
+    sess.regenerate()  # a new session id at login: no fixation
+    sess.journalist_id = found.id
+    # The record needs content to be written at all; the id itself is a column.
+    sess["since"] = int(now().timestamp())
+    if locale:
+        sess["locale"] = locale
+    return redirect(url_for("main.index"))
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> Any:
+    server_session().destroy()
+    return redirect(url_for("main.login"))
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@blueprint.route("/")
+def index() -> str:
+    designation_filter = request.args.get("filter", "")
+    selection = request.args.get("select", "")
+    page = list_sources(current_db(), journalist().id, designation_filter, _page_number())
+    return render_template(
+        "index.html",
+        page=page,
+        designation_filter=designation_filter,
+        selection=selection if selection in SELECTIONS else "",
+    )
+
+
+@blueprint.route("/reply", methods=["POST"])
+def reply() -> Any:
+    svc = services()
+    try:
+        source = live_source(current_db(), request.form.get("filesystem_id", ""))
+    except NotFound:
+        return render_error(gettext("No source with that ID could be found."), 404)
+    text = request.form.get("message", "")
+    try:
+        send_reply(current_db(), svc.store, svc.pgp, source, journalist(), text)
+    except ReplyRejected:
+        if text.strip():
+            flash(gettext("Your reply is longer than %(num)d characters.", num=MAX_REPLY_CHARS), "error")
+        else:
+            flash(gettext("You cannot send an empty reply."), "error")
+        return redirect(url_for("col.col", filesystem_id=source.filesystem_id))
+    except OpenPGPError:
+        return render_error(gettext("An unexpected error occurred! Please inform your admin."), 500)
+    flash(gettext("The source will receive your reply next time they log in."), "success")
+    return redirect(url_for("col.col", filesystem_id=source.filesystem_id))
+
+
+@blueprint.route("/org-logo")
+def logo() -> Response:
+    path = logo_path(services().settings.data_dir)
+    if not path.is_file():
+        raise HTTPNotFound()
+    return send_file(path, mimetype="image/png", max_age=300)
+
+
+@blueprint.route("/robots.txt")
+def robots() -> Response:
+    return Response("User-agent: *\nDisallow: /\n", mimetype="text/plain")

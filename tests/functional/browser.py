@@ -1,0 +1,90 @@
+"""Debian's Chromium, headless, driven by Selenium through Debian's chromedriver.
+
+Shared by the browser tests of both interfaces. Nothing here downloads a browser or a
+driver: Selenium Manager is bypassed by naming both binaries. The source interface is
+tested with JavaScript off (the content-settings preference, as Tor Browser's Safest
+level does), and `assert_javascript_disabled` proves the profile really runs no script.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARGUMENTS = (
+    "--headless=new",
+    "--no-sandbox",  # the tests may run as root
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    # No network beyond the server under test: no updates, no sync, no first-run pages.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1280,1024",
+)
+#: A page whose script rewrites a paragraph and whose <noscript> shows another one.
+_JS_PROBE = (
+    "data:text/html;charset=utf-8,"
+    "<p id='probe'>static</p>"
+    "<noscript><p id='noscript'>no script</p></noscript>"
+    "<script>document.getElementById('probe').textContent='script ran'</script>"
+)
+
+
+def require_chromium() -> None:
+    """Skip (with the command to run) when Debian's chromium or chromium-driver is missing."""
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if shutil.which(path) is None]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} missing: run scripts/system-deps.sh chromium chromium-driver")
+
+
+@contextmanager
+def chromium(user_data_dir: Path, javascript: bool) -> Iterator[WebDriver]:
+    """A fresh headless Chromium with its own profile in `user_data_dir`; quit on exit."""
+    require_chromium()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ARGUMENTS:
+        options.add_argument(argument)
+    options.add_argument(f"--user-data-dir={user_data_dir}")
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        driver.set_page_load_timeout(60)
+        yield driver
+    finally:
+        driver.quit()
+
+
+def javascript_enabled(driver: WebDriver) -> bool:
+    """Whether pages loaded in `driver` run their scripts.
+
+    `execute_script` is no answer: WebDriver injects it over DevTools, which the
+    content setting does not govern. A page's own script and its <noscript> are.
+    """
+    driver.get(_JS_PROBE)
+    ran = driver.find_element(By.ID, "probe").text == "script ran"
+    noscript_shown = any(element.is_displayed() for element in driver.find_elements(By.ID, "noscript"))
+    assert ran != noscript_shown, "inconsistent probe: script ran and <noscript> shown, or neither"
+    return ran
+
+
+def assert_javascript_disabled(driver: WebDriver) -> None:
+    assert not javascript_enabled(driver), "JavaScript is enabled in this browser profile"
+
+
+def flashes(driver: WebDriver) -> list[str]:
+    """The flash messages on the current page, as a person reads them."""
+    return [element.text for element in driver.find_elements(By.CSS_SELECTOR, "p.flash")]

@@ -1,0 +1,79 @@
+"""Login with a TOTP code, read, reply and log out in Debian's Chromium, headless, against gunicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
+from sqlalchemy import select
+
+from securedrop import config, db
+from securedrop.crypto import otp
+from securedrop.domain.journalists import TwoFactor, create_journalist
+from securedrop.models import Reply
+from securedrop.services import build_services
+from tests.conftest import Decryptor, SubmissionKey
+from tests.functional.browser import chromium, flashes
+from tests.functional.journalist_journey import add_source
+from tests.functional.live_server import LiveServer, prepare_data_dir
+
+pytestmark = pytest.mark.browser
+
+PASSPHRASE = "correct horse battery staple profanity oil chewy"
+REPLY = "Thank you. We would like to talk to whoever signed page 1."
+
+
+def click_and_wait(driver: WebDriver, by: str, value: str) -> None:
+    """Click and wait until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(by, value).click()
+    WebDriverWait(driver, 20).until(staleness_of(page))
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    with chromium(tmp_path / "chromium-profile", javascript=True) as driver:
+        yield driver
+
+
+def test_login_read_reply_logout(tmp_path: Path, submission_key: SubmissionKey, browser: WebDriver,
+                                 decryptor: Decryptor) -> None:
+    env = prepare_data_dir(tmp_path / "data", submission_key.public)
+    services = build_services(config.load(env))
+    secret = otp.new_totp_secret()
+    with db.unit_of_work(services.sessions) as session:
+        create_journalist(session, "reporter", PASSPHRASE, PASSPHRASE, TwoFactor(secret, True))
+    _codename, fsid = add_source(services, message="The ledger is attached.")
+    with LiveServer("journalist_app", env) as server:
+        browser.get(server.url + "/")
+        assert browser.current_url.endswith("/login")
+        browser.find_element(By.ID, "username").send_keys("reporter")
+        browser.find_element(By.ID, "password").send_keys(PASSPHRASE)
+        browser.find_element(By.ID, "token").send_keys(pyotp.TOTP(secret).now())
+        click_and_wait(browser, By.ID, "login")
+        assert browser.current_url == server.url + "/"
+        link = browser.find_element(By.CSS_SELECTOR, "a.designation")
+        row = browser.find_element(By.CSS_SELECTOR, "tr.unread")
+        assert row.find_element(By.CSS_SELECTOR, ".badge").text == "2"
+        link.click()
+        WebDriverWait(browser, 20).until(staleness_of(row))
+        items = browser.find_elements(By.CSS_SELECTOR, "ol.conversation li")
+        assert [item.get_attribute("class") for item in items] == ["item message unread", "item document unread"]
+        browser.find_element(By.ID, "reply-text").send_keys(REPLY)
+        click_and_wait(browser, By.ID, "send-reply")
+        assert "The source will receive your reply next time they log in." in flashes(browser)
+        assert "Reply by reporter" in browser.find_element(By.CSS_SELECTOR, "ol.conversation").text
+        click_and_wait(browser, By.CSS_SELECTOR, "form.logout button")
+        assert browser.current_url.endswith("/login")
+        browser.get(server.url + "/")
+        assert browser.current_url.endswith("/login")
+    with services.sessions() as session:
+        reply = session.scalars(select(Reply)).one()
+    assert decryptor.decrypt(services.store.path(fsid, reply.filename).read_bytes()) == REPLY.encode()
+    services.engine.dispose()

@@ -1,0 +1,74 @@
+"""The account commands of `securedrop`: add-admin, add-journalist, delete-user, reset-2fa."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from securedrop.cli import main
+from securedrop.crypto import passwords
+from securedrop.models.journalists import Journalist
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> str:
+    values = {
+        "SECUREDROP_DATA_DIR": str(tmp_path / "cli-data"),
+        "SECUREDROP_DATABASE_URL": database_url,
+        "SECUREDROP_ID_PEPPER": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "SECUREDROP_KEY_PEPPER": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "SECUREDROP_SOURCE_SECRET_KEY": secrets.token_urlsafe(32),
+        "SECUREDROP_JOURNALIST_SECRET_KEY": secrets.token_urlsafe(32),
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return database_url
+
+
+def journalist(database_url: str, username: str) -> Journalist | None:
+    from securedrop.db import make_engine, make_session_factory
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return session.scalar(select(Journalist).where(Journalist.username == username))
+    finally:
+        engine.dispose()
+
+
+def test_add_journalist_prints_passphrase_secret_and_qr(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["add-journalist", "--username", "clara", "--first-name", "Clara"]) == 0
+    out = capsys.readouterr().out
+    passphrase = re.search(r"Passphrase: +(.+)", out).group(1)  # type: ignore[union-attr]
+    secret = re.search(r"TOTP secret: +(.+)", out).group(1).replace(" ", "")  # type: ignore[union-attr]
+    assert "█" in out or "▀" in out
+    row = journalist(cli_env, "clara")
+    assert row is not None and not row.is_admin and row.first_name == "Clara" and row.otp_secret == secret
+    assert passwords.verify_passphrase(row.passphrase_hash, passphrase)
+    assert main(["add-journalist", "--username", "clara"]) == 1
+    assert "already taken" in capsys.readouterr().err
+
+
+def test_add_admin_with_hotp_and_reset_and_delete(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["add-admin", "--username", "root", "--hotp-secret", "ab" * 19]) == 1
+    assert main(["add-admin", "--username", "root", "--hotp-secret", "ab" * 20]) == 0
+    row = journalist(cli_env, "root")
+    assert row is not None and row.is_admin and not row.is_totp
+    assert main(["reset-2fa", "--username", "root"]) == 0
+    assert "TOTP secret" in capsys.readouterr().out
+    assert journalist(cli_env, "root").is_totp  # type: ignore[union-attr]
+    assert main(["delete-user", "--username", "nobody", "--yes"]) == 1
+    assert main(["delete-user", "--username", "root", "--yes"]) == 0
+    assert journalist(cli_env, "root") is None
+
+
+def test_interactive_add(cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    answers = iter(["dana", "Dana", "", "n"])
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
+    assert main(["add-journalist"]) == 0
+    assert journalist(cli_env, "dana") is not None
