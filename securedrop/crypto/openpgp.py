@@ -79,11 +79,13 @@ class OpenPGP:
         self._keyring_dir = keyring_dir
         self._tmp_dir = tmp_dir
         self._gpg_binary = gpg_binary
-        self._gpg = self._make_gpg(keyring_dir)
+        # The submission keyring holds public keys only: it never needs a gpg-agent, and
+        # one started by an import would outlive the server.
+        self._gpg = self._make_gpg(keyring_dir, ["--no-autostart"])
         self._submission_fpr = submission_fpr
 
-    def _make_gpg(self, homedir: Path) -> gnupg.GPG:
-        gpg = gnupg.GPG(gpgbinary=self._gpg_binary, gnupghome=str(homedir))
+    def _make_gpg(self, homedir: Path, options: list[str] | None = None) -> gnupg.GPG:
+        gpg = gnupg.GPG(gpgbinary=self._gpg_binary, gnupghome=str(homedir), options=options)
         gpg.encoding = "utf-8"
         gpg.buffer_size = STREAM_BUFFER
         return gpg
@@ -136,14 +138,22 @@ class OpenPGP:
                 )
 
     def import_submission_key(self, armored: str) -> str:
-        """Import a public key into the submission keyring; returns its fingerprint."""
-        result = self._gpg.import_keys(armored)
-        if not result.fingerprints:
-            raise SubmissionKeyError("no OpenPGP public key found in the given data")
-        if result.sec_imported:
+        """Import a public key into the submission keyring; returns its fingerprint.
+
+        Raises:
+            SubmissionKeyError: no public key in `armored`, or it holds a secret key.
+        """
+        if "PRIVATE KEY BLOCK" in armored:
             raise SubmissionKeyError(
                 "refusing to import a secret key on the server: give the public key only"
             )
+        result = self._gpg.import_keys(armored)
+        if result.sec_read or result.sec_imported:
+            raise SubmissionKeyError(
+                "refusing to import a secret key on the server: give the public key only"
+            )
+        if not result.fingerprints:
+            raise SubmissionKeyError("no OpenPGP public key found in the given data")
         return str(result.fingerprints[0])
 
     def export_submission_key(self) -> str:
