@@ -5,22 +5,19 @@ from __future__ import annotations
 import base64
 import secrets
 import shutil
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.common import Row, p50_ms
+from bench.common import Row, p50_ms, scratch_deployment
 from securedrop import db
-from securedrop.config import Settings
 from securedrop.crypto import otp, passwords
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain.tokens import issue_token
 from securedrop.models import SeenFile, SeenMessage, Source, Submission
 from securedrop.models.journalists import Journalist
-from securedrop.services import build_services
 
 SOURCES = 10_000
 SUBMISSIONS_PER_SOURCE = 3
@@ -73,15 +70,8 @@ def _seed(factory: sessionmaker[Session], public_key: str) -> str:
 def run() -> list[Row]:
     from securedrop.journalist_app import create_app
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    workdir, settings, services = scratch_deployment("bench-api-")
     try:
-        settings = Settings(
-            data_dir=workdir / "data", database_url=f"sqlite:///{workdir / 'db.sqlite'}",
-            id_pepper=secrets.token_bytes(32), key_pepper=secrets.token_bytes(32),
-            source_secret_key=secrets.token_urlsafe(32), journalist_secret_key=secrets.token_urlsafe(32), dev=True,
-        ).validate()
-        db.upgrade(settings.database_url)
-        services = build_services(settings)
         token = _seed(services.sessions, _real_public_key(workdir))
         client = create_app(settings, services).test_client()
         headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
@@ -110,6 +100,6 @@ def run() -> list[Row]:
 
 
 if __name__ == "__main__":
-    from bench.common import print_table
+    from bench.common import print_table, scratch_deployment
 
     print_table(run())

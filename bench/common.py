@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from securedrop import db
+from securedrop.config import Settings
+from securedrop.services import Services, build_services
 
 
 @dataclass(frozen=True)
@@ -40,3 +47,19 @@ def print_table(rows: list[Row]) -> None:
     print("-+-".join("-" * w for w in widths))
     for c in cells:
         print(" | ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+
+
+def scratch_deployment(prefix: str) -> tuple[Path, Settings, Services]:
+    """A throwaway data dir and migrated SQLite database for one benchmark module."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    settings = Settings(
+        data_dir=workdir / "data",
+        database_url=f"sqlite:///{workdir / 'db.sqlite'}",
+        id_pepper=secrets.token_bytes(32),
+        key_pepper=secrets.token_bytes(32),
+        source_secret_key=secrets.token_urlsafe(32),
+        journalist_secret_key=secrets.token_urlsafe(32),
+        dev=True,
+    ).validate()
+    db.upgrade(settings.database_url)
+    return workdir, settings, build_services(settings)

@@ -5,22 +5,18 @@ from __future__ import annotations
 import base64
 import secrets
 import shutil
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.common import Row, p50_ms
+from bench.common import Row, p50_ms, scratch_deployment
 from securedrop import db
-from securedrop.config import Settings
 from securedrop.crypto import otp, passwords
 from securedrop.models import SeenMessage, Source, Submission
 from securedrop.models.journalists import Journalist
-from securedrop.services import build_services
 
 SOURCES = 10_000
 SUBMISSIONS_PER_SOURCE = 3
@@ -73,15 +69,8 @@ def _seed(factory: sessionmaker[Session], journalist_secret: str) -> None:
 def run() -> list[Row]:
     from securedrop.journalist_app import create_app
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-journalist-"))
+    workdir, settings, services = scratch_deployment("bench-journalist-")
     try:
-        settings = Settings(
-            data_dir=workdir / "data", database_url=f"sqlite:///{workdir / 'db.sqlite'}",
-            id_pepper=secrets.token_bytes(32), key_pepper=secrets.token_bytes(32),
-            source_secret_key=secrets.token_urlsafe(32), journalist_secret_key=secrets.token_urlsafe(32), dev=True,
-        ).validate()
-        db.upgrade(settings.database_url)
-        services = build_services(settings)
         secret = otp.new_totp_secret()
         _seed(services.sessions, secret)
         app = create_app(settings, services)
@@ -132,6 +121,6 @@ def _token(client: FlaskClient, path: str = "/") -> str:
 
 
 if __name__ == "__main__":
-    from bench.common import print_table
+    from bench.common import print_table, scratch_deployment
 
     print_table(run())

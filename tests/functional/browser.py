@@ -88,3 +88,15 @@ def assert_javascript_disabled(driver: WebDriver) -> None:
 def flashes(driver: WebDriver) -> list[str]:
     """The flash messages on the current page, as a person reads them."""
     return [element.text for element in driver.find_elements(By.CSS_SELECTOR, "p.flash")]
+
+
+def click_and_wait(driver: WebDriver, css: str, timeout: float = 60) -> None:
+    """Click what `css` selects and wait until the next page has replaced this one."""
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, css).click()
+    WebDriverWait(driver, timeout).until(staleness_of(page))
+    # The new page is fully parsed (WebDriver's own script channel works with page scripts off).
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")

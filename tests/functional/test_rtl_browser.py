@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.ui import WebDriverWait
 
-from securedrop import config
 from tests.conftest import SubmissionKey
-from tests.functional.browser import assert_javascript_disabled, chromium
+from tests.functional.browser import assert_javascript_disabled, chromium, click_and_wait
 from tests.functional.live_server import LiveServer, prepare_data_dir
 
 pytestmark = pytest.mark.browser
@@ -23,12 +19,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(tmp_path: Path, submission_key: SubmissionKey) -> Iterator[LiveServer]:
     env = prepare_data_dir(tmp_path / "data", submission_key.public)
-    try:
-        with LiveServer("source_app", env) as live:
-            yield live
-    finally:
-        subprocess.run(["gpgconf", "--homedir", str(config.load(env).keyring_dir), "--kill", "all"],
-                       capture_output=True, check=False)
+    with LiveServer("source_app", env) as live:
+        yield live
 
 
 @pytest.fixture
@@ -37,17 +29,11 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         yield driver
 
 
-def _click(driver: WebDriver, css: str) -> None:
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 60).until(staleness_of(page))
-
-
 def test_arabic_lookup_page_is_right_to_left(server: LiveServer, browser: WebDriver, tmp_path: Path) -> None:
     assert_javascript_disabled(browser)
     browser.get(server.url + "/?l=ar")
-    _click(browser, "#started-button")
-    _click(browser, "#create-form-submit")
+    click_and_wait(browser, "#started-button")
+    click_and_wait(browser, "#create-form-submit")
     assert browser.current_url.endswith("/lookup")
     html = browser.find_element(By.TAG_NAME, "html")
     assert html.get_attribute("lang") == "ar" and html.get_attribute("dir") == "rtl"

@@ -8,15 +8,12 @@ the journalist interface would write it.
 from __future__ import annotations
 
 import gzip
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import select
 
 from securedrop import config, db
@@ -25,7 +22,7 @@ from securedrop.domain.replies import send_reply
 from securedrop.models import Source
 from securedrop.services import build_services
 from tests.conftest import Decryptor, SubmissionKey
-from tests.functional.browser import assert_javascript_disabled, chromium, flashes
+from tests.functional.browser import assert_javascript_disabled, chromium, click_and_wait, flashes
 from tests.functional.live_server import LiveServer, prepare_data_dir
 
 pytestmark = pytest.mark.browser
@@ -38,27 +35,14 @@ REPLY = "Thank you for the ledger. Could you tell us who signed page 1?"
 @pytest.fixture
 def live_source(tmp_path: Path, submission_key: SubmissionKey) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     env = prepare_data_dir(tmp_path / "data", submission_key.public)
-    try:
-        with LiveServer("source_app", env) as server:
-            yield server, env
-    finally:
-        # Importing the submission key started a gpg-agent daemon for this keyring.
-        subprocess.run(["gpgconf", "--homedir", str(config.load(env).keyring_dir), "--kill", "all"],
-                       capture_output=True, check=False)
+    with LiveServer("source_app", env) as server:
+        yield server, env
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
     with chromium(tmp_path / "chromium-profile", javascript=False) as driver:
         yield driver
-
-
-def click(driver: WebDriver, css: str) -> None:
-    """Click what `css` selects and wait until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, 60).until(staleness_of(page))
-    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.TAG_NAME, "footer"))
 
 
 def seed_reply(env: dict[str, str], text: str) -> str:
@@ -97,10 +81,10 @@ def test_source_journey_without_javascript(
     # Generate a codename and create the account.
     browser.get(server.url + "/")
     assert browser.find_elements(By.TAG_NAME, "script") == []
-    click(browser, "#started-button")
+    click_and_wait(browser, "#started-button")
     codename = browser.find_element(By.ID, "codename").text.strip()
     assert len(codename.split()) == 7
-    click(browser, "#create-form-submit")
+    click_and_wait(browser, "#create-form-submit")
     assert browser.current_url == server.url + "/lookup"
     assert browser.find_element(By.ID, "codename-reminder").is_displayed()
     assert browser.find_element(By.ID, "no-replies").is_displayed()
@@ -110,7 +94,7 @@ def test_source_journey_without_javascript(
     document_path.write_bytes(DOCUMENT)
     browser.find_element(By.ID, "msg").send_keys(MESSAGE)
     browser.find_element(By.ID, "fh").send_keys(str(document_path))
-    click(browser, "#submit-doc-button")
+    click_and_wait(browser, "#submit-doc-button")
     assert flashes(browser) == ["Thanks! We received your message and document."]
     assert browser.find_elements(By.ID, "codename-reminder") == []
 
@@ -126,7 +110,7 @@ def test_source_journey_without_javascript(
     assert gzip.decompress(decryptor.decrypt(document_file.read_bytes())) == DOCUMENT
 
     # Log out: the page says so and tells the source what to do next.
-    click(browser, "form.logout button")
+    click_and_wait(browser, "form.logout button")
     assert browser.find_element(By.TAG_NAME, "h1").text == "You are logged out."
     browser.get(server.url + "/lookup")
     assert browser.current_url == server.url + "/"
@@ -136,16 +120,16 @@ def test_source_journey_without_javascript(
 
     # Log in with the codename and read the reply, decrypted in memory.
     browser.get(server.url + "/")
-    click(browser, "#login-button")
+    click_and_wait(browser, "#login-button")
     browser.find_element(By.ID, "codename").send_keys(codename)
-    click(browser, "#login")
+    click_and_wait(browser, "#login")
     assert browser.current_url == server.url + "/lookup"
     quotes = browser.find_elements(By.CSS_SELECTOR, "article.reply blockquote")
     assert [q.text for q in quotes] == [REPLY]
     assert REPLY.encode() not in (only_source_dir(data_dir) / reply_filename).read_bytes()
 
     # Delete it: gone from the page, and it stays gone on the next visit.
-    click(browser, "article.reply button.delete-reply")
+    click_and_wait(browser, "article.reply button.delete-reply")
     assert flashes(browser) == ["Reply deleted."]
     assert browser.find_elements(By.CSS_SELECTOR, "article.reply") == []
     assert REPLY not in browser.find_element(By.TAG_NAME, "body").text
