@@ -18,6 +18,7 @@ setup(
             "migrations/*.py",
             "migrations/versions/*.py",
             "migrations/script.py.mako",
+            "crypto/denylist_*.txt",
         ]
     },
     entry_points={"console_scripts": ["securedrop = securedrop.cli:main"]},

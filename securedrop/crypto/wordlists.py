@@ -30,6 +30,16 @@ class WordListError(CryptoError):
     """Raised when a shipped word list is too short or holds unusable words."""
 
 
+@cache
+def _denylist(language: str) -> frozenset[str]:
+    """Words we never draw, committed beside this module (English only so far)."""
+    path = resources.files("securedrop.crypto") / f"denylist_{language}.txt"
+    if not path.is_file():
+        return frozenset()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
 def _read(name: str) -> list[str]:
     text = (resources.files("diceware") / "wordlists" / name).read_text(encoding="utf-8")
     # Lists come either as bare words or as "<dice digits><whitespace><word>".
@@ -46,8 +56,11 @@ def codename_words(language: str) -> tuple[str, ...]:
     Raises:
         WordListError: fewer than MIN_CODENAME_WORDS usable words remain.
     """
-    name = CODENAME_LISTS.get(language, CODENAME_LISTS["en"])
-    words = tuple(sorted({w for w in _read(name) if WORD_PATTERN.fullmatch(w)}))
+    if language not in CODENAME_LISTS:
+        language = "en"
+    name = CODENAME_LISTS[language]
+    denied = _denylist(language)
+    words = tuple(sorted({w for w in _read(name) if WORD_PATTERN.fullmatch(w) and w not in denied}))
     if len(words) < MIN_CODENAME_WORDS:
         raise WordListError(f"{name}: only {len(words)} usable words, need {MIN_CODENAME_WORDS}")
     return words

@@ -60,3 +60,9 @@ def test_designation_is_two_lower_case_words() -> None:
 
     for _ in range(200):
         assert re.fullmatch(r"[a-z'-]+ [a-z'-]+", generate_designation())
+
+
+def test_denied_words_are_never_drawn() -> None:
+    words = set(wordlists.codename_words("en"))
+    for denied in ("aids", "cathouse", "upchuck", "traitor", "snitch"):
+        assert denied not in words
