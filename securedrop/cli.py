@@ -6,7 +6,6 @@ import argparse
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -15,10 +14,9 @@ from pathlib import Path
 from securedrop import config, db
 from securedrop.accounts_cli import register as register_account_commands
 from securedrop.config import ConfigError, Settings
+from securedrop.serving import AppServers
 
 DEV_DATA_DIR = ".dev-data"
-#: Uploads over Tor can take hours; gunicorn's default 30 s would kill them.
-WORKER_TIMEOUT_SECONDS = 6 * 3600
 
 
 def _settings() -> Settings:
@@ -75,34 +73,6 @@ def prepare_dev(data_dir: Path, num_sources: int) -> tuple[Settings, list[str]]:
     return settings, codenames
 
 
-def gunicorn_command(app: str, host: str, port: int, quiet: bool) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        f"securedrop.wsgi:{app}()",
-        "--bind",
-        f"{host}:{port}",
-        # gthread workers hand the request body to the app as a stream (no temp file).
-        "--worker-class",
-        "gthread",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-        "--timeout",
-        str(WORKER_TIMEOUT_SECONDS),
-        "--graceful-timeout",
-        "5",
-        # No runtime control socket in the home directory: nothing should steer the servers.
-        "--no-control-socket",
-    ]
-    if quiet:
-        # No access log, and only critical errors: nothing about a source's visit.
-        command += ["--log-level", "critical"]
-    return command
-
-
 def cmd_dev(args: argparse.Namespace) -> int:
     from securedrop import devdata
     from securedrop.services import build_services
@@ -111,10 +81,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     data_dir = Path(os.environ.get("SECUREDROP_DATA_DIR", DEV_DATA_DIR)).resolve()
     settings, codenames = prepare_dev(data_dir, args.num_sources)
     env = _dev_environment(data_dir)
-    processes = [
-        subprocess.Popen(gunicorn_command("source_app", "127.0.0.1", args.source_port, True), env=env),
-        subprocess.Popen(gunicorn_command("journalist_app", "127.0.0.1", args.journalist_port, False), env=env),
-    ]
+    servers = AppServers(env, args.source_port, args.journalist_port)
+    servers.start()
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: object) -> None:
@@ -139,20 +107,13 @@ def cmd_dev(args: argparse.Namespace) -> int:
             print(f"  {codename}", flush=True)
     status = 0
     while not stop.is_set():
-        for process in processes:
-            if process.poll() is not None:
-                print(f"securedrop dev: a server exited with status {process.returncode}", file=sys.stderr)
-                status = 1
-                stop.set()
+        exited = servers.exited()
+        if exited is not None:
+            print(f"securedrop dev: a server exited with status {exited}", file=sys.stderr)
+            status = 1
+            stop.set()
         stop.wait(0.5)
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    servers.stop()
     return status
 
 
@@ -179,6 +140,76 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     return 0
 
 
+# -- serve and onion keys ---------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from securedrop import onion
+    from securedrop.serving import TorOptions, serve
+    from securedrop.storage.shredder import ShredError, check_shred_available
+
+    settings = _settings()
+    try:
+        check_shred_available()
+    except ShredError as exc:
+        sys.exit(f"securedrop serve: {exc}")
+    db.upgrade(settings.database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    options = TorOptions(
+        control_port=args.control_port,
+        control_socket=args.control_socket,
+        control_password=os.environ.get("SECUREDROP_TOR_CONTROL_PASSWORD") or None,
+        launch=args.launch_tor or args.launch_tor_offline,
+        offline=args.launch_tor_offline,
+    )
+    try:
+        return serve(settings, dict(os.environ), options, args.source_port, args.journalist_port, stop)
+    except onion.OnionError as exc:
+        print(f"securedrop serve: {exc}", file=sys.stderr)
+        return 2
+
+
+def cmd_onion_key(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from securedrop.domain import NotFound, onion_keys
+    from securedrop.models import Journalist
+
+    settings = _settings()
+    sessions = db.make_session_factory(db.make_engine(settings.database_url))
+    if args.action == "list":
+        with sessions() as session:
+            for row in onion_keys.list_keys(session):
+                print(f"{row.uuid}  {row.journalist.username:<20} {row.device_name:<24} "
+                      f"{row.created_at:%Y-%m-%d %H:%M} UTC")
+        return 0
+    if args.action == "revoke":
+        try:
+            with db.unit_of_work(sessions) as session:
+                onion_keys.revoke_key(session, args.key)
+        except NotFound:
+            sys.exit(f"securedrop onion-key: no key with id {args.key}; see `securedrop onion-key list`")
+        print("Revoked. A running `securedrop serve` republishes the journalist onion without it.")
+        return 0
+    with db.unit_of_work(sessions) as session:
+        journalist = session.scalar(select(Journalist).where(Journalist.username == args.username))
+        if journalist is None or journalist.username == "deleted":
+            sys.exit(f"securedrop onion-key: no journalist named {args.username!r}")
+        try:
+            issued = onion_keys.issue_key(session, journalist, args.device)
+        except onion_keys.InvalidDeviceName:
+            sys.exit("securedrop onion-key: give a device name of 1 to 100 characters")
+        address = onion_keys.recorded_journalist_onion(settings.data_dir / "onion")
+        print(f"Key {issued.row.uuid} for {journalist.username} on {issued.row.device_name}.")
+        print("Private key for Tor Browser (shown this once; the server keeps only the public half):")
+        print(f"  {issued.private_b32}")
+        if address:
+            print(f"Journalist interface: http://{address}.onion/")
+            print("Or save this line as a .auth_private file in tor's ClientOnionAuthDir:")
+            print(f"  {issued.auth_private_file(address).strip()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="securedrop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +225,27 @@ def build_parser() -> argparse.ArgumentParser:
     database.add_argument("revision", nargs="?")
     database.set_defaults(func=cmd_db)
 
+    serve = sub.add_parser("serve", help="serve both interfaces as Tor onion services (production)")
+    serve.add_argument("--source-port", type=int, default=8080, help="loopback port of the source app")
+    serve.add_argument("--journalist-port", type=int, default=8081, help="loopback port of the journalist app")
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("--control-port", type=int, default=9051, help="tor's control port (default 9051)")
+    where.add_argument("--control-socket", help="tor's control socket, e.g. /run/tor/control")
+    where.add_argument("--launch-tor", action="store_true", help="start a tor of our own under the data dir")
+    where.add_argument("--launch-tor-offline", action="store_true",
+                       help="start a tor of our own that never goes online (dry runs and tests)")
+    serve.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("onion-key", help="client keys of the journalist onion, one per device")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    issue = key_actions.add_parser("issue", help="issue a key for a journalist's device (shown once)")
+    issue.add_argument("--username", required=True)
+    issue.add_argument("--device", required=True, help="e.g. 'newsroom laptop'")
+    key_actions.add_parser("list", help="list issued keys with owner, device and date")
+    revoke = key_actions.add_parser("revoke", help="revoke one key; other keys keep working")
+    revoke.add_argument("key", help="the key id `list` shows")
+    keys.set_defaults(func=cmd_onion_key)
+
     worker = sub.add_parser("worker", help="run background jobs (secure deletion, session purge)")
     worker.set_defaults(func=cmd_worker)
     register_account_commands(sub)
@@ -202,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("stem").setLevel(logging.WARNING)  # stem logs every control command
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 

@@ -171,6 +171,7 @@ def load(env: Mapping[str, str] | None = None, config_file: Path | None = None) 
         supported_locales=tuple(locales),
         scrypt_n=scrypt_n,
         dev=dev,
+        source_onion=_env_or_file(env, file_values, "source_onion") or None,
     )
     return settings.validate()
 

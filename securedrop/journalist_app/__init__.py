@@ -14,7 +14,7 @@ from securedrop.api import install as install_api
 from securedrop.config import Settings
 from securedrop.domain.instance import current_config
 from securedrop.domain.instance_admin import logo_path
-from securedrop.journalist_app import account, admin, admin_config, col, errors, main
+from securedrop.journalist_app import account, admin, admin_config, col, errors, main, onion_keys
 from securedrop.journalist_app.context import load_journalist
 from securedrop.services import Services, build_services
 from securedrop.web import headers, transaction
@@ -51,7 +51,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     transaction.install(app, services.sessions)
     headers.install(app, strip_validators=False)
     app.before_request(load_journalist)
-    for module in (main, col, account, admin, admin_config):
+    for module in (main, col, account, admin, admin_config, onion_keys):
         app.register_blueprint(module.blueprint)
     errors.install(app)
 

@@ -12,10 +12,12 @@ from securedrop.models.sources import (
     Source,
     Submission,
 )
+from securedrop.models.onion_keys import OnionClientKey
 from securedrop.models.tokens import ApiToken
 
 __all__ = [
     "ApiToken",
+    "OnionClientKey",
     "Base",
     "InstanceConfig",
     "Journalist",

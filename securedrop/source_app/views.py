@@ -372,7 +372,7 @@ def metadata() -> Response:
             "sd_version": __version__,
             "server_os": server_os(),
             "supported_languages": current_app.extensions["securedrop.locales"],
-            "v3_source_url": svc.settings.source_onion,
+            "v3_source_url": f"{svc.settings.source_onion}.onion" if svc.settings.source_onion else None,
         }
     )
 

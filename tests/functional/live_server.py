@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from securedrop import config, db
-from securedrop.cli import gunicorn_command
 from securedrop.crypto.openpgp import OpenPGP
+from securedrop.serving import gunicorn_command
 
 
 def free_port() -> int:

@@ -1,0 +1,68 @@
+"""Admin pages for the journalist onion's client keys: issue (shown once), list, revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from securedrop.domain import NotFound, onion_keys
+from securedrop.domain import journalists as accounts
+from securedrop.journalist_app.context import admin_required
+from securedrop.services import Services
+from securedrop.web.transaction import current_db
+
+blueprint = Blueprint("onion_keys", __name__, url_prefix="/admin/onion-keys")
+
+
+@blueprint.before_request
+@admin_required
+def _admins_only() -> None:
+    return None
+
+
+def _journalist_onion() -> str | None:
+    services: Services = current_app.extensions["securedrop.services"]
+    return onion_keys.recorded_journalist_onion(services.settings.data_dir / "onion")
+
+
+@blueprint.route("/")
+def index() -> str:
+    users = [u for u in accounts.list_journalists(current_db())]
+    return render_template(
+        "onion_keys.html", keys=onion_keys.list_keys(current_db()), users=users, onion=_journalist_onion()
+    )
+
+
+@blueprint.route("/issue", methods=["POST"])
+def issue() -> Response | str:
+    try:
+        owner = accounts.get_journalist(current_db(), int(request.form.get("uid", "")))
+    except (ValueError, NotFound):
+        abort(400, gettext("No such user."))
+    try:
+        issued = onion_keys.issue_key(current_db(), owner, request.form.get("device", ""))
+    except onion_keys.InvalidDeviceName:
+        flash(gettext("Give the device a name of 1 to 100 characters."), "error")
+        return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]
+    address = _journalist_onion()
+    return render_template(
+        "onion_key_issued.html",
+        issued=issued,
+        owner=owner,
+        onion=address,
+        auth_private=issued.auth_private_file(address) if address else None,
+    )
+
+
+@blueprint.route("/<key_uuid>/revoke", methods=["POST"])
+def revoke(key_uuid: str) -> Response:
+    try:
+        row = onion_keys.revoke_key(current_db(), key_uuid)
+    except NotFound:
+        abort(404, gettext("No such key."))
+    flash(
+        gettext('The key of %(device)s was revoked. That device can no longer reach this interface.',
+                device=row.device_name),
+        "notification",
+    )
+    return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]

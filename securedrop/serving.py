@@ -1,0 +1,221 @@
+"""Running the two apps under gunicorn on loopback, and `securedrop serve` over Tor."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from securedrop import onion
+from securedrop.config import Settings
+from securedrop.db import make_engine, make_session_factory
+from securedrop.domain.onion_keys import ADDRESS_FILE, authorized_public_keys, fingerprint_of
+
+LOOPBACK = "127.0.0.1"
+#: Uploads over Tor can take hours; gunicorn's default 30 s would kill them.
+WORKER_TIMEOUT_SECONDS = 6 * 3600
+#: How often `serve` looks for issued or revoked client keys.
+KEY_POLL_SECONDS = 1.0
+
+
+def gunicorn_command(app: str, host: str, port: int, quiet: bool) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"securedrop.wsgi:{app}()",
+        "--bind",
+        f"{host}:{port}",
+        # gthread workers hand the request body to the app as a stream (no temp file).
+        "--worker-class",
+        "gthread",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--timeout",
+        str(WORKER_TIMEOUT_SECONDS),
+        "--graceful-timeout",
+        "5",
+        # No runtime control socket in the home directory: nothing should steer the servers.
+        "--no-control-socket",
+    ]
+    if quiet:
+        # No access log, and only critical errors: nothing about a source's visit.
+        command += ["--log-level", "critical"]
+    return command
+
+
+@dataclass
+class AppServers:
+    """The source and journalist apps as gunicorn children, bound to loopback only."""
+
+    env: Mapping[str, str]
+    source_port: int
+    journalist_port: int
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.processes = [
+            subprocess.Popen(gunicorn_command("source_app", LOOPBACK, self.source_port, True), env=dict(self.env)),
+            subprocess.Popen(
+                gunicorn_command("journalist_app", LOOPBACK, self.journalist_port, False), env=dict(self.env)
+            ),
+        ]
+
+    def exited(self) -> int | None:
+        """The exit status of the first server that stopped, if any did."""
+        for process in self.processes:
+            if process.poll() is not None:
+                return process.returncode
+        return None
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class JournalistOnion:
+    """Keeps the journalist onion published with exactly the issued client keys.
+
+    With no key issued it stays unpublished: the journalist interface is never
+    reachable without client authorization.
+    """
+
+    def __init__(self, controller: onion.OnionController, service_key: str, port: int, onion_dir: Path) -> None:
+        self._controller = controller
+        self._service_key = service_key
+        self._ports = {80: (LOOPBACK, port)}
+        self._onion_dir = onion_dir
+        self._published: str | None = None
+        self._fingerprint: str | None = None
+        self.address: str | None = None
+
+    def sync(self, keys: list[str]) -> bool:
+        """Publish, republish or remove to match `keys`. Returns whether anything changed."""
+        fingerprint = fingerprint_of(keys)
+        if fingerprint == self._fingerprint:
+            return False
+        self._fingerprint = fingerprint
+        if not keys:
+            if self._published is not None:
+                self._controller.remove(self._published)
+                self._published = None
+            return True
+        if self._published is None:
+            self._published = self._controller.publish(self._service_key, self._ports, keys)
+        else:
+            self._published = self._controller.republish(self._service_key, self._ports, keys)
+        self.address = self._published
+        (self._onion_dir / ADDRESS_FILE).write_text(self._published + "\n")
+        return True
+
+    @property
+    def published(self) -> bool:
+        return self._published is not None
+
+
+@dataclass(frozen=True)
+class TorOptions:
+    control_port: int | None = None
+    control_socket: str | None = None
+    control_password: str | None = None
+    #: Start a tor child of our own (its DataDirectory under the data dir).
+    launch: bool = False
+    #: With `launch`: keep that tor off the network (tests and dry runs).
+    offline: bool = False
+
+
+def connect_tor(
+    settings: Settings, options: TorOptions
+) -> tuple[onion.OnionController, subprocess.Popen[bytes] | None]:
+    """Raises: onion.OnionError, with a message that says what to fix."""
+    if options.launch:
+        return onion.launch_tor(settings.data_dir, disable_network=options.offline)
+    return (
+        onion.OnionController.connect(
+            control_port=options.control_port if options.control_socket is None else None,
+            control_socket=options.control_socket,
+            password=options.control_password,
+        ),
+        None,
+    )
+
+
+def serve(
+    settings: Settings,
+    env: Mapping[str, str],
+    options: TorOptions,
+    source_port: int,
+    journalist_port: int,
+    stop: threading.Event,
+) -> int:
+    """Publish both onions and run both apps until `stop` is set; remove everything after.
+
+    Raises:
+        onion.OnionError: tor is unreachable, refuses us, or a key file is corrupt.
+    """
+    onion_dir = settings.data_dir / "onion"
+    # Both keys are read (or created) before tor is touched: a corrupt file stops us here.
+    source_key = onion.load_or_create_service_key(onion_dir / "source.key")
+    journalist_key = onion.load_or_create_service_key(onion_dir / "journalist.key")
+    controller, tor_process = connect_tor(settings, options)
+    servers = AppServers({**env, "SECUREDROP_SOURCE_ONION": ""}, source_port, journalist_port)
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    try:
+        source_address = controller.publish(source_key, {80: (LOOPBACK, source_port)}, None, pow_defense=True)
+        servers.env = {**env, "SECUREDROP_SOURCE_ONION": source_address}
+        servers.start()
+        journalist = JournalistOnion(controller, journalist_key, journalist_port, onion_dir)
+        print(f"Source interface:     http://{source_address}.onion/", flush=True)
+        first = True
+        while not stop.is_set():
+            with sessions() as session:
+                keys = authorized_public_keys(session)
+            if journalist.sync(keys) or first:
+                if journalist.published:
+                    print(
+                        f"Journalist interface: http://{journalist.address}.onion/ "
+                        f"({len(keys)} authorized client key{'s' if len(keys) != 1 else ''})",
+                        flush=True,
+                    )
+                else:
+                    print(
+                        "Journalist interface: not published, no client key is issued. "
+                        "Run `securedrop onion-key issue --username NAME --device NAME`.",
+                        flush=True,
+                    )
+                first = False
+            status = servers.exited()
+            if status is not None:
+                print(f"securedrop serve: a web server exited with status {status}", file=sys.stderr)
+                return 1
+            stop.wait(KEY_POLL_SECONDS)
+        return 0
+    finally:
+        servers.stop()
+        try:
+            controller.remove_all()
+        except onion.OnionError:
+            pass  # tor is gone already (e.g. stopped with us by systemd): nothing stays published
+        finally:
+            controller.close()
+            engine.dispose()
+            if tor_process is not None and tor_process.poll() is None:
+                tor_process.terminate()
+                try:
+                    tor_process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    tor_process.kill()
+                    tor_process.wait()
