@@ -3,6 +3,7 @@
 from securedrop.models.base import Base
 from securedrop.models.instance import InstanceConfig
 from securedrop.models.journalists import Journalist
+from securedrop.models.onion_keys import OnionClientKey
 from securedrop.models.sessions import WebSession
 from securedrop.models.sources import (
     Reply,
@@ -12,7 +13,6 @@ from securedrop.models.sources import (
     Source,
     Submission,
 )
-from securedrop.models.onion_keys import OnionClientKey
 from securedrop.models.tokens import ApiToken
 
 __all__ = [
