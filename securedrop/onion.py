@@ -790,13 +790,13 @@ def launch_tor(
         _wait_for_file(process, tor_dir / "control_auth_cookie", log_path, timeout)
         controller = OnionController.connect(control_port=port)
     except BaseException:
-        _stop_process(process)
+        stop_tor(process)
         raise
     try:
         controller.take_ownership()
     except BaseException:
         controller.close()
-        _stop_process(process)
+        stop_tor(process)
         raise
     return controller, process
 
@@ -833,7 +833,8 @@ def _tail(path: Path, lines: int = 8) -> str:
     return "\n".join(_read_text(path).splitlines()[-lines:])
 
 
-def _stop_process(process: subprocess.Popen[bytes]) -> None:
+def stop_tor(process: subprocess.Popen[bytes]) -> None:
+    """Stop a tor that launch_tor started: SIGTERM, then SIGKILL after 10 s."""
     if process.poll() is None:
         process.terminate()
         try:

@@ -212,10 +212,5 @@ def serve(
         finally:
             controller.close()
             engine.dispose()
-            if tor_process is not None and tor_process.poll() is None:
-                tor_process.terminate()
-                try:
-                    tor_process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    tor_process.kill()
-                    tor_process.wait()
+            if tor_process is not None:
+                onion.stop_tor(tor_process)
