@@ -33,7 +33,7 @@ import requests
 from bench.common import Row, p50_ms
 from securedrop import config
 from securedrop.crypto.openpgp import OpenPGP
-from tests.functional.live_server import LiveServer, prepare_data_dir
+from tests.functional.live_server import LiveServer, prepare_data_dir, process_tree
 from tests.functional.source_journey import TOR2WEB_CHECK
 
 MiB = 1024 * 1024
@@ -312,20 +312,6 @@ def throughput_rows(server: LiveServer, tmp: Path, public_key: str, fpr: str) ->
 
 
 # -- memory -----------------------------------------------------------------------------
-def process_tree(root: int) -> list[int]:
-    """`root` and every descendant, through /proc/<pid>/task/<tid>/children."""
-    found, pending = [], [root]
-    while pending:
-        pid = pending.pop()
-        found.append(pid)
-        try:
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return found
-
-
 def tree_rss(root: int) -> tuple[int, int]:
     """(summed RSS in bytes, number of processes) of `root`'s process tree."""
     page = os.sysconf("SC_PAGE_SIZE")

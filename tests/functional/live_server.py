@@ -40,6 +40,20 @@ def prepare_data_dir(data_dir: Path, submission_public_key: str, database_url: s
     return env
 
 
+def process_tree(root: int) -> list[int]:
+    """`root` and every descendant, through /proc/<pid>/task/<tid>/children."""
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        try:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue  # exited meanwhile
+    return found
+
+
 @dataclass
 class LiveServer:
     """One gunicorn master serving `app` ("source_app" or "journalist_app")."""
@@ -74,13 +88,9 @@ class LiveServer:
         raise TimeoutError(f"{self.app} did not answer within {timeout} s")
 
     def pids(self) -> list[int]:
-        """The master and its workers (for memory measurements)."""
+        """The master and all its descendants: workers and their gpg children."""
         assert self.process is not None
-        found = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            found += [int(pid) for pid in children.read_text().split()]
-        return found
+        return process_tree(self.process.pid)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

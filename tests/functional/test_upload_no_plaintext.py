@@ -164,21 +164,6 @@ class Scanner(threading.Thread):
             self.spools_seen[path] = max(read, self.spools_seen.get(path, 0))
 
 
-def process_tree(roots: list[int]) -> list[int]:
-    """`roots` and all their descendants (gunicorn workers, gpg children)."""
-    found: list[int] = []
-    pending = list(roots)
-    while pending:
-        pid = pending.pop()
-        found.append(pid)
-        try:
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 class StreamingMultipart:
     """A multipart/form-data body yielded in chunks, with a known length.
 
@@ -234,7 +219,7 @@ def test_large_upload_leaves_no_plaintext_on_disk(
 
     roots = [data_dir, Path(tempfile.gettempdir())]
     server = LiveServer("source_app", env)
-    scanner = Scanner(roots, marker, settings.tmp_dir, lambda: process_tree(server.pids()))
+    scanner = Scanner(roots, marker, settings.tmp_dir, server.pids)
 
     def document() -> Iterator[bytes]:
         checkpoints = [int(DOCUMENT_BYTES * f) for f in CHECKPOINTS]
