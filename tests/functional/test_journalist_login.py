@@ -269,3 +269,35 @@ def test_robots_and_headers(journalist_client: FlaskClient) -> None:
     assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["Cache-Control"] == "no-store"
     assert csrf_token(journalist_client, "/login")
+
+
+def test_sessions_in_use_are_renewed_a_bounded_number_of_times(
+    journalist_client: FlaskClient, journalist: Account, clock: Clock, services: Services
+) -> None:
+    from datetime import timedelta
+
+    from securedrop.models.base import utcnow
+
+    logged_in(journalist_client, journalist, clock)
+
+    def expiry() -> object:
+        with services.sessions() as session:
+            return session.scalars(select(WebSession.expires_at).where(WebSession.app == "journalist")).one()
+
+    def near_the_end() -> None:
+        with db.unit_of_work(services.sessions) as session:
+            record = session.scalars(select(WebSession).where(WebSession.app == "journalist")).one()
+            record.expires_at = utcnow() + timedelta(minutes=10)
+
+    # Plenty of time left: no renewal.
+    before = expiry()
+    assert journalist_client.get("/").status_code == 200
+    assert expiry() == before
+    # Under 30 minutes left: each request extends by 2 hours, 5 times at most.
+    for _ in range(5):
+        near_the_end()
+        assert journalist_client.get("/").status_code == 200
+        assert expiry() > utcnow() + timedelta(hours=2)  # type: ignore[operator]
+    near_the_end()
+    assert journalist_client.get("/").status_code == 200
+    assert expiry() < utcnow() + timedelta(minutes=11)  # type: ignore[operator]
