@@ -18,6 +18,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -43,6 +44,7 @@ from securedrop.domain import (
 from securedrop.domain import replies as replies_domain
 from securedrop.domain import sources as sources_domain
 from securedrop.domain.instance import current_config
+from securedrop.domain.instance_admin import logo_path
 from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
 from securedrop.i18n import FALLBACK
 from securedrop.models import InstanceConfig, Source
@@ -135,6 +137,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def template_context() -> dict[str, Any]:
     return {
         "organization_name": instance_config().organization_name,
+        "has_logo": logo_path(services().settings.data_dir).is_file(),
         "logged_in": g.get("source") is not None,
         "max_document_mib": services().settings.max_document_bytes // (1024 * 1024),
     }
@@ -398,6 +401,15 @@ def why_public_key() -> str:
 @blueprint.route("/use-tor")
 def use_tor() -> str:
     return render_template("use-tor.html")
+
+
+@blueprint.route("/org-logo")
+def logo() -> Response:
+    """The organisation's logo as an admin uploaded it (a validated PNG), if any."""
+    path = logo_path(services().settings.data_dir)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="image/png", conditional=False, etag=False)
 
 
 @blueprint.route("/robots.txt")

@@ -471,3 +471,16 @@ def test_offline_when_the_submission_key_is_missing(settings, services: Services
     response = app.test_client().get("/")
     assert response.status_code == 503
     assert "offline" in response.get_data(as_text=True)
+
+
+def test_organisation_logo_appears_once_an_admin_sets_one(source_client: FlaskClient, services: Services) -> None:
+    from securedrop.domain.instance_admin import save_logo
+
+    assert source_client.get("/org-logo").status_code == 404
+    assert 'class="logo"' not in source_client.get("/").get_data(as_text=True)
+    png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + b"\0" * 64
+    save_logo(services.settings.data_dir, png)
+    assert 'src="/org-logo"' in source_client.get("/").get_data(as_text=True)
+    response = source_client.get("/org-logo")
+    assert response.status_code == 200 and response.mimetype == "image/png" and response.data == png
+    assert "ETag" not in response.headers and "Last-Modified" not in response.headers
