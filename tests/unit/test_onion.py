@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from securedrop import onion
+from securedrop.onion.keys import _expand_seed
 from tests.tor.network import free_ports
 from tests.tor.standalone import StandaloneTor
 
@@ -63,7 +64,7 @@ def test_publish_gives_the_same_address_for_a_persisted_key(
 
 def test_generated_key_is_tors_expanded_ed25519_key(controller: onion.OnionController) -> None:
     seed = bytes(range(32))
-    blob = "ED25519-V3:" + base64.b64encode(onion._expand_seed(seed)).decode()
+    blob = "ED25519-V3:" + base64.b64encode(_expand_seed(seed)).decode()
     public = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
 
     assert controller.publish(blob, PORTS) == onion.onion_address_from_public_key(public)

@@ -1,0 +1,127 @@
+"""A tor process of our own, for `securedrop serve --launch-tor` (tests keep it offline)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from securedrop.onion.controller import OnionController
+from securedrop.onion.errors import TorLaunchFailed
+from securedrop.onion.keys import _ensure_private_dir
+
+# --------------------------------------------------------------------------
+# a tor of our own
+
+
+def launch_tor(
+    data_dir: str | os.PathLike[str],
+    control_port: int | None = None,
+    *,
+    disable_network: bool,
+    tor_binary: str = "tor",
+    timeout: float = 60.0,
+) -> tuple[OnionController, subprocess.Popen[bytes]]:
+    """Start a tor child process with its DataDirectory at <data_dir>/tor and connect to it.
+
+    The tor exits when this process does (__OwningControllerProcess) or when the
+    returned controller's connection closes (TAKEOWNERSHIP). It has no SOCKS
+    port: it only hosts onion services. Tests pass disable_network=True so it
+    never contacts the public Tor network.
+    """
+    tor_dir = Path(data_dir) / "tor"
+    _ensure_private_dir(tor_dir.parent)
+    tor_dir.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(tor_dir, 0o700)  # tor itself refuses a group-readable DataDirectory
+    port_file = tor_dir / "control-port"
+    port_file.unlink(missing_ok=True)
+    torrc = tor_dir / "torrc"
+    torrc.write_text("# securedrop passes tor's options on its command line\n")
+    argv = [
+        tor_binary,
+        "-f",
+        str(torrc),
+        "--defaults-torrc",
+        str(torrc),
+        "--DataDirectory",
+        str(tor_dir),
+        "--SocksPort",
+        "0",
+        "--ControlPort",
+        f"127.0.0.1:{control_port}" if control_port else "auto",
+        "--ControlPortWriteToFile",
+        str(port_file),
+        "--CookieAuthentication",
+        "1",
+        "--DisableNetwork",
+        "1" if disable_network else "0",
+        "--__OwningControllerProcess",
+        str(os.getpid()),
+        "--Log",
+        "notice stdout",
+    ]
+    log_path = tor_dir / "tor.log"
+    with open(log_path, "ab") as log_file:
+        try:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT)
+        except OSError as exc:
+            raise TorLaunchFailed(f"cannot run {tor_binary} ({exc.strerror}): install Debian's tor package") from None
+    try:
+        port = _wait_for_control_port(process, port_file, log_path, timeout)
+        _wait_for_file(process, tor_dir / "control_auth_cookie", log_path, timeout)
+        controller = OnionController.connect(control_port=port)
+    except BaseException:
+        stop_tor(process)
+        raise
+    try:
+        controller.take_ownership()
+    except BaseException:
+        controller.close()
+        stop_tor(process)
+        raise
+    return controller, process
+
+
+def _wait_for_control_port(process: subprocess.Popen[bytes], port_file: Path, log_path: Path, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise TorLaunchFailed(f"tor exited with status {process.returncode}:\n" + _tail(log_path))
+        match = re.search(r"PORT=127\.0\.0\.1:(\d+)", _read_text(port_file))
+        if match:
+            return int(match.group(1))
+        time.sleep(0.05)
+    raise TorLaunchFailed(f"tor opened no control port within {timeout:.0f} s:\n" + _tail(log_path))
+
+
+def _wait_for_file(process: subprocess.Popen[bytes], path: Path, log_path: Path, timeout: float) -> None:
+    """Tor announces its control port a moment before it writes the auth cookie."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise TorLaunchFailed("tor wrote no control cookie:\n" + _tail(log_path))
+        time.sleep(0.05)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _tail(path: Path, lines: int = 8) -> str:
+    return "\n".join(_read_text(path).splitlines()[-lines:])
+
+
+def stop_tor(process: subprocess.Popen[bytes]) -> None:
+    """Stop a tor that launch_tor started: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
