@@ -210,6 +210,22 @@ def cmd_onion_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_submission_key(args: argparse.Namespace) -> int:
+    from securedrop.crypto.openpgp import OpenPGP, SubmissionKeyError
+
+    settings = _settings()
+    pgp = OpenPGP(settings.keyring_dir, settings.tmp_dir, settings.submission_key_fpr, settings.gpg_binary)
+    try:
+        if args.action == "import":
+            fingerprint = pgp.import_submission_key(Path(args.file).read_text())
+            print(f"Imported {fingerprint}.")
+        pgp.check_submission_key()
+    except (OSError, SubmissionKeyError) as exc:
+        sys.exit(f"securedrop submission-key: {exc}")
+    print(f"Submission key in use: {pgp.submission_fingerprint}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="securedrop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -245,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = key_actions.add_parser("revoke", help="revoke one key; other keys keep working")
     revoke.add_argument("key", help="the key id `list` shows")
     keys.set_defaults(func=cmd_onion_key)
+
+    key = sub.add_parser("submission-key", help="the organisation's OpenPGP submission key (public half only)")
+    key_action = key.add_subparsers(dest="action", required=True)
+    key_import = key_action.add_parser("import", help="import the public key from an armored file")
+    key_import.add_argument("file")
+    key_action.add_parser("check", help="say which key is in use, or what is wrong with it")
+    key.set_defaults(func=cmd_submission_key)
 
     worker = sub.add_parser("worker", help="run background jobs (secure deletion, session purge)")
     worker.set_defaults(func=cmd_worker)

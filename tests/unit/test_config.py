@@ -74,3 +74,24 @@ def test_dev_config_is_written_once_and_reused(tmp_path: Path) -> None:
     assert path.read_text() == first
     settings = config.load({"SECUREDROP_DATA_DIR": str(tmp_path), "PATH": os.environ["PATH"]})
     assert settings.dev
+
+
+def test_submission_key_command_imports_public_keys_only(tmp_path: Path, submission_key) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    env = {**os.environ, **_env(tmp_path)}
+    public, secret = tmp_path / "public.asc", tmp_path / "secret.asc"
+    public.write_text(submission_key.public)
+    secret.write_text(submission_key.secret)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "securedrop.cli", "submission-key", *args], env=env,
+                              capture_output=True, text=True, check=False)
+
+    assert run("check").returncode != 0
+    refused = run("import", str(secret))
+    assert refused.returncode != 0 and "secret key" in refused.stderr
+    imported = run("import", str(public))
+    assert imported.returncode == 0 and submission_key.fingerprint in imported.stdout
+    assert submission_key.fingerprint in run("check").stdout
