@@ -1,4 +1,4 @@
-"""Background jobs: empty the shredder, purge expired sessions and soft-deleted sources."""
+"""Background jobs: empty the shredder, purge expired sessions and abandoned pending sources."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import logging
 import threading
 
 from securedrop import db
+from securedrop.domain.sources import purge_pending_sources
+from securedrop.models.base import utcnow
 from securedrop.services import Services
 from securedrop.storage.shredder import SHRED_PASSES, empty_shredder
 from securedrop.web.sessions import ServerSessionInterface
@@ -19,6 +21,9 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
     """One round of every job. Returns the number of files shredded."""
     with db.unit_of_work(services.sessions) as session:
         ServerSessionInterface.purge_expired(session)
+        purged = purge_pending_sources(session, services.store, utcnow())
+    if purged:
+        log.info("deleted %d sources that never submitted anything", purged)
     return empty_shredder(services.store.shredder, passes)
 
 

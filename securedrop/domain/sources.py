@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -109,3 +110,27 @@ def delete_source(session: Session, store: Store, source: Source) -> None:
     session.delete(source)
     session.flush()
     db.after_commit(session, lambda: store.move_to_shredder(directory))
+
+
+#: Pending sources (never submitted) kept no matter their age, newest first.
+KEEP_NEWEST_PENDING = 100
+PENDING_MAX_AGE = timedelta(days=1)
+
+
+def purge_pending_sources(session: Session, store: Store, now: datetime) -> int:
+    """Delete sources that never submitted and are older than a day, keeping the newest 100.
+
+    Anyone can create a source by visiting the landing page; without this, abandoned
+    accounts (and their keys) would pile up. Returns the number deleted.
+    """
+    newest = select(Source.id).where(Source.pending.is_(True)).order_by(Source.last_updated.desc())
+    keep = set(session.scalars(newest.limit(KEEP_NEWEST_PENDING)))
+    stale = session.scalars(
+        select(Source).where(Source.pending.is_(True), Source.last_updated < now - PENDING_MAX_AGE)
+    ).all()
+    purged = 0
+    for source in stale:
+        if source.id not in keep:
+            delete_source(session, store, source)
+            purged += 1
+    return purged

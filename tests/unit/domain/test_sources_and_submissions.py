@@ -117,3 +117,30 @@ def test_instance_config_is_versioned(services: Services) -> None:
         assert len(rows) == 3 and sum(r.valid_until is None for r in rows) == 1
         with pytest.raises(TypeError):
             update_config(session, no_such_setting=True)
+
+
+def test_worker_purges_abandoned_pending_sources_but_keeps_the_newest(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from securedrop import worker
+    from securedrop.models.base import utcnow
+
+    monkeypatch.setattr(sources_domain, "KEEP_NEWEST_PENDING", 2)
+    ids = [_create(services)[1] for _ in range(4)]
+    _codename, submitted = _create(services)
+    with db.unit_of_work(services.sessions) as session:
+        for age, source_id in enumerate(ids):  # 2, 3, 4 and 5 days old
+            row = session.get(Source, source_id)
+            assert row is not None
+            row.last_updated = utcnow() - timedelta(days=age + 2)
+        old_but_live = session.get(Source, submitted)
+        assert old_but_live is not None
+        old_but_live.pending = False
+        old_but_live.last_updated = utcnow() - timedelta(days=30)
+    worker.run_once(services, passes=1)
+    with services.sessions() as session:
+        left = set(session.scalars(select(Source.id)))
+    # The two newest pending sources stay, as does the one that submitted.
+    assert left == {ids[0], ids[1], submitted}
