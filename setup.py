@@ -15,6 +15,7 @@ setup(
             "source_app/static/*",
             "journalist_app/templates/*.html",
             "journalist_app/static/*",
+            "web/templates/*.html",
             "migrations/*.py",
             "migrations/versions/*.py",
             "migrations/script.py.mako",

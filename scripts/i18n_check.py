@@ -38,7 +38,8 @@ def _msgids(directory: Path) -> set[str]:
 
 def interface_msgids() -> tuple[set[str], set[str]]:
     """(source-interface msgids, journalist-interface msgids)."""
-    source = _msgids(PACKAGE / "source_app")
+    # The shared partials (language menu, flashes) are part of the source interface too.
+    source = _msgids(PACKAGE / "source_app") | _msgids(PACKAGE / "web")
     journalist = _msgids(PACKAGE / "journalist_app") if (PACKAGE / "journalist_app").exists() else set()
     return source, journalist
 

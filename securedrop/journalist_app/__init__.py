@@ -17,7 +17,7 @@ from securedrop.domain.instance_admin import logo_path
 from securedrop.journalist_app import account, admin, admin_config, col, errors, main, onion_keys
 from securedrop.journalist_app.context import load_journalist
 from securedrop.services import Services, build_services
-from securedrop.web import headers, transaction
+from securedrop.web import headers, partials, transaction
 from securedrop.web.sessions import ServerSessionInterface
 from securedrop.web.transaction import current_db
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     CSRFProtect(app)
     i18n.install(app, settings.supported_locales, settings.default_locale)
     transaction.install(app, services.sessions)
+    partials.install(app)
     headers.install(app, strip_validators=False)
     app.before_request(load_journalist)
     for module in (main, col, account, admin, admin_config, onion_keys):

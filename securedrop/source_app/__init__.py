@@ -14,7 +14,7 @@ from securedrop.crypto.openpgp import SubmissionKeyError
 from securedrop.services import Services, build_services
 from securedrop.source_app import errors, views
 from securedrop.source_app.uploads import SpoolingRequest, close_spools
-from securedrop.web import headers, transaction
+from securedrop.web import headers, partials, transaction
 from securedrop.web.sessions import ServerSessionInterface
 
 #: Large uploads over Tor can take hours; a 1 h CSRF limit would refuse them.
@@ -49,6 +49,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     CSRFProtect(app)
     i18n.install(app, settings.supported_locales, settings.default_locale)
     transaction.install(app, services.sessions)
+    partials.install(app)
     headers.install(app, strip_validators=True)
     app.teardown_request(close_spools)
     app.register_blueprint(views.blueprint)
