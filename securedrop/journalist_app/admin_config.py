@@ -11,7 +11,8 @@ from werkzeug.datastructures import FileStorage
 
 from securedrop.domain import instance_admin as settings_domain
 from securedrop.domain.instance import current_config
-from securedrop.journalist_app.context import admin_required, journalist, services
+from securedrop.journalist_app.context import admin_required, journalist
+from securedrop.web.context import services
 from securedrop.web.transaction import current_db
 
 log = logging.getLogger(__name__)

@@ -7,28 +7,19 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from securedrop import db
 from securedrop.models.base import utcnow
 from securedrop.models.journalists import Journalist
-from securedrop.services import Services
-from securedrop.web.sessions import STATELESS_PREFIX, ServerSession
+from securedrop.web.context import server_session
+from securedrop.web.sessions import STATELESS_PREFIX
 from securedrop.web.transaction import current_db
 
 #: Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"main.login", "main.robots", "main.logo", "static"}
-
-
-def services() -> Services:
-    return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
-
-
-def server_session() -> ServerSession:
-    assert isinstance(session, ServerSession)
-    return session
 
 
 def now() -> datetime:

@@ -48,10 +48,9 @@ from securedrop.domain.instance_admin import logo_path
 from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
 from securedrop.i18n import FALLBACK
 from securedrop.models import InstanceConfig, Source
-from securedrop.services import Services
 from securedrop.source_app.platform import server_os
 from securedrop.storage.spool import EncryptedSpool
-from securedrop.web.sessions import ServerSession
+from securedrop.web.context import server_session, services
 from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("main", __name__)
@@ -60,15 +59,6 @@ blueprint = Blueprint("main", __name__)
 TOR2WEB_CHECK = 'href="fake.onion"'
 #: Several tabs may each hold a new codename; more than this is abuse.
 MAX_PENDING_CODENAMES = 5
-
-
-def services() -> Services:
-    return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
-
-
-def server_session() -> ServerSession:
-    assert isinstance(session, ServerSession)
-    return session
 
 
 def instance_config() -> InstanceConfig:
