@@ -174,7 +174,11 @@ class ServerSessionInterface(SessionInterface):
                 record = None
             if record is None:
                 if not session:
-                    return  # nothing worth a record
+                    # Nothing worth a record; a regenerated session's old cookie goes too.
+                    db.commit()
+                    if session.id_hash:
+                        response.delete_cookie(name, domain=domain, path=path)
+                    return
                 session_id, key = secrets.token_bytes(ID_BYTES), secrets.token_bytes(KEY_BYTES)
                 record = WebSession(
                     id_hash=_hash_id(session_id),

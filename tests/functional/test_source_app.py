@@ -484,3 +484,13 @@ def test_organisation_logo_appears_once_an_admin_sets_one(source_client: FlaskCl
     response = source_client.get("/org-logo")
     assert response.status_code == 200 and response.mimetype == "image/png" and response.data == png
     assert "ETag" not in response.headers and "Last-Modified" not in response.headers
+
+
+def test_a_cookie_copied_before_logout_is_dead_after_it(source_client: FlaskClient, services: Services) -> None:
+    journey.create(source_client)
+    copied = source_client.get_cookie("sd_source").value
+    journey.logout(source_client)
+    with services.sessions() as session:
+        assert all(record.source_id is None for record in session.scalars(select(WebSession)))
+    source_client.set_cookie("sd_source", copied)
+    assert source_client.get("/lookup").status_code == 302
