@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from securedrop.domain import NotFound
@@ -73,6 +73,13 @@ def _live() -> list[Any]:
     # The same rule as the web index: pending sources and deleted ones are invisible.
     return [Source.pending.is_(False), Source.deleted_at.is_(None)]
 
+
+
+def _collect_seen_by(session: Session, seen: dict[int, list[str]], query: Select[int, str]) -> None:
+    """Add each (item id, journalist uuid) row of `query` to `seen`, without duplicates."""
+    for item_id, journalist_uuid in session.execute(query):
+        if journalist_uuid not in seen[item_id]:
+            seen[item_id].append(journalist_uuid)
 
 def live_source(session: Session, source_uuid: str) -> Source:
     """Raises: NotFound: unknown (or malformed) uuid, pending or deleted source."""
@@ -156,17 +163,14 @@ def submission_views(
     ).all()
     seen: dict[int, list[str]] = defaultdict(list)
     for model, column in ((SeenFile, SeenFile.file_id), (SeenMessage, SeenMessage.message_id)):
-        query = (
+        _collect_seen_by(session, seen, (
             select(column, Journalist.uuid)
             .join(Journalist, Journalist.id == model.journalist_id)
             .join(Submission, Submission.id == column)
             .join(Source, Source.id == Submission.source_id)
             .where(*conditions)
             .order_by(model.id)
-        )
-        for item_id, journalist_uuid in session.execute(query):
-            if journalist_uuid not in seen[item_id]:
-                seen[item_id].append(journalist_uuid)
+        ))
     return [
         SubmissionView(item_uuid, source_uuid, filename, size, seen.get(item_id, []))
         for item_id, item_uuid, source_uuid, filename, size in rows
@@ -190,17 +194,14 @@ def reply_views(session: Session, source_id: int | None = None, reply_id: int | 
         .order_by(Reply.id)
     ).all()
     seen: dict[int, list[str]] = defaultdict(list)
-    query = (
+    _collect_seen_by(session, seen, (
         select(SeenReply.reply_id, Journalist.uuid)
         .join(Journalist, Journalist.id == SeenReply.journalist_id)
         .join(Reply, Reply.id == SeenReply.reply_id)
         .join(Source, Source.id == Reply.source_id)
         .where(*conditions)
         .order_by(SeenReply.id)
-    )
-    for item_id, journalist_uuid in session.execute(query):
-        if journalist_uuid not in seen[item_id]:
-            seen[item_id].append(journalist_uuid)
+    ))
     views = []
     for row in rows:
         seen_by = seen.get(row.id, [])

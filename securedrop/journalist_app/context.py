@@ -42,13 +42,7 @@ def commit_now() -> None:
 
 
 def logged_out(message: str | None = None) -> Response:
-    sess = server_session()
-    locale = sess.get("locale")
-    sess.clear()
-    sess.journalist_id = None
-    sess.regenerate()
-    if locale:
-        sess["locale"] = locale
+    server_session().restart()
     if message:
         flash(message, "error")
     return redirect(url_for("main.login"))

@@ -52,14 +52,10 @@ def login() -> Any:
         flash(gettext("Login failed."), "error")
         flash(login_failed_hint(exc), "hint")
         return render_template("login.html", username=username), 401
-    locale = sess.get("locale")
-    sess.clear()
-    sess.regenerate()  # a new session id at login: no fixation
+    sess.restart()  # a new session id at login: no fixation
     sess.journalist_id = found.id
     # The record needs content to be written at all; the id itself is a column.
     sess["since"] = int(now().timestamp())
-    if locale:
-        sess["locale"] = locale
     return redirect(url_for("main.index"))
 
 

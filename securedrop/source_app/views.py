@@ -69,13 +69,7 @@ def instance_config() -> InstanceConfig:
 
 def reset_session() -> None:
     """Forget everything but the chosen language, under a fresh session id."""
-    sess = server_session()
-    locale = sess.get("locale")
-    sess.clear()
-    sess.source_id = None
-    sess.regenerate()
-    if locale:
-        sess["locale"] = locale
+    server_session().restart()
 
 
 def logged_out_notice() -> None:
@@ -169,14 +163,10 @@ def _locale_language() -> str:
 
 def _log_in(source: Source, key_passphrase: str) -> None:
     sess = server_session()
-    locale = sess.get("locale")
-    sess.clear()
-    sess.regenerate()  # a new id at login: no session fixation
+    sess.restart()  # a new id at login: no session fixation
     sess.source_id = source.id
     # Stored only inside the session record sealed under the cookie's key.
     sess["key_passphrase"] = key_passphrase
-    if locale:
-        sess["locale"] = locale
 
 
 @blueprint.route("/create", methods=["POST"])

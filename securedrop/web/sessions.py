@@ -56,6 +56,19 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.regenerating = True
         self.modified = True
 
+    def restart(self) -> None:
+        """Forget everything but the chosen language, under a fresh id and lifetime.
+
+        Used at login (against session fixation) and at logout or a broken session.
+        """
+        locale = self.get("locale")
+        self.clear()
+        self.source_id = None
+        self.journalist_id = None
+        self.regenerate()
+        if locale:
+            self["locale"] = locale
+
     def destroy(self) -> None:
         """Delete the record and the cookie at the end of this request."""
         self.clear()
