@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.wait import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -90,13 +93,33 @@ def flashes(driver: WebDriver) -> list[str]:
     return [element.text for element in driver.find_elements(By.CSS_SELECTOR, "p.flash")]
 
 
-def click_and_wait(driver: WebDriver, css: str, timeout: float = 60) -> None:
-    """Click what `css` selects and wait until the next page has replaced this one."""
-    from selenium.webdriver.support.expected_conditions import staleness_of
-    from selenium.webdriver.support.ui import WebDriverWait
+def wait_until_replaced(driver: WebDriver, element: WebElement, timeout: float = 60) -> None:
+    """Wait until `element`'s document has been replaced by a fully parsed new page.
 
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, timeout).until(staleness_of(page))
+    Selenium's `staleness_of` only knows the W3C "stale element" error. Chromium,
+    asked about a node while it swaps documents, can answer with an "unknown error"
+    saying the node does not belong to the document: that, too, means the old page
+    is gone, and it must not fail the test.
+    """
+
+    def replaced(_driver: WebDriver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in (error.msg or ""):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, timeout).until(replaced)
     # The new page is fully parsed (WebDriver's own script channel works with page scripts off).
     WebDriverWait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def click_and_wait(driver: WebDriver, css: str, timeout: float = 60) -> None:
+    """Click what `css` selects and wait until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, css).click()
+    wait_until_replaced(driver, page, timeout)

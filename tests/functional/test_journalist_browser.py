@@ -9,8 +9,6 @@ import pyotp
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import select
 
 from securedrop import config, db
@@ -19,7 +17,7 @@ from securedrop.domain.journalists import TwoFactor, create_journalist
 from securedrop.models import Reply
 from securedrop.services import build_services
 from tests.conftest import Decryptor, SubmissionKey
-from tests.functional.browser import chromium, flashes
+from tests.functional.browser import chromium, click_and_wait, flashes, wait_until_replaced
 from tests.functional.journalist_journey import add_source
 from tests.functional.live_server import LiveServer, prepare_data_dir
 
@@ -27,13 +25,6 @@ pytestmark = pytest.mark.browser
 
 PASSPHRASE = "correct horse battery staple profanity oil chewy"
 REPLY = "Thank you. We would like to talk to whoever signed page 1."
-
-
-def click_and_wait(driver: WebDriver, by: str, value: str) -> None:
-    """Click and wait until the next page has replaced this one."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(by, value).click()
-    WebDriverWait(driver, 20).until(staleness_of(page))
 
 
 @pytest.fixture
@@ -56,20 +47,20 @@ def test_login_read_reply_logout(tmp_path: Path, submission_key: SubmissionKey, 
         browser.find_element(By.ID, "username").send_keys("reporter")
         browser.find_element(By.ID, "password").send_keys(PASSPHRASE)
         browser.find_element(By.ID, "token").send_keys(pyotp.TOTP(secret).now())
-        click_and_wait(browser, By.ID, "login")
+        click_and_wait(browser, "#login")
         assert browser.current_url == server.url + "/"
         link = browser.find_element(By.CSS_SELECTOR, "a.designation")
         row = browser.find_element(By.CSS_SELECTOR, "tr.unread")
         assert row.find_element(By.CSS_SELECTOR, ".badge").text == "2"
         link.click()
-        WebDriverWait(browser, 20).until(staleness_of(row))
+        wait_until_replaced(browser, row)
         items = browser.find_elements(By.CSS_SELECTOR, "ol.conversation li")
         assert [item.get_attribute("class") for item in items] == ["item message unread", "item document unread"]
         browser.find_element(By.ID, "reply-text").send_keys(REPLY)
-        click_and_wait(browser, By.ID, "send-reply")
+        click_and_wait(browser, "#send-reply")
         assert "The source will receive your reply next time they log in." in flashes(browser)
         assert "Reply by reporter" in browser.find_element(By.CSS_SELECTOR, "ol.conversation").text
-        click_and_wait(browser, By.CSS_SELECTOR, "form.logout button")
+        click_and_wait(browser, "form.logout button")
         assert browser.current_url.endswith("/login")
         browser.get(server.url + "/")
         assert browser.current_url.endswith("/login")
