@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,11 +13,12 @@ from securedrop import config, db
 from securedrop.config import ConfigError
 from securedrop.crypto import otp, qr
 from securedrop.crypto.passwords import generate_passphrase
+from securedrop.domain import authentication
 from securedrop.domain import journalists as accounts
 from securedrop.domain.authentication import DELETED_USERNAME
 from securedrop.domain.instance import current_config
 from securedrop.models.journalists import Journalist
-from securedrop.services import build_services
+from securedrop.services import Services, build_services
 
 
 def _ask(prompt: str, value: str | None) -> str:
@@ -43,6 +45,25 @@ def _print_two_factor(two_factor: accounts.TwoFactor, username: str, issuer: str
     print(f"TOTP secret:          {otp.grouped(two_factor.secret)}")
     print("Scan this QR code with a two-factor app (FreeOTP, Google Authenticator...):")
     print(qr.terminal_text(otp.provisioning_uri(two_factor.secret, username, issuer)))
+
+
+#: Wrong codes allowed while checking a new secret at the terminal.
+CODE_ATTEMPTS = 3
+
+
+def _check_code(two_factor: accounts.TwoFactor) -> int | None:
+    """Ask for a code from the new secret; the step (TOTP) or next counter (HOTP) once
+    one matches, None if the operator skips or every attempt fails."""
+    for attempt in range(CODE_ATTEMPTS):
+        code = input("Code from the new two-factor app or YubiKey (empty to skip): ").strip()
+        if not code:
+            return None
+        try:
+            return authentication.verify_new_secret(two_factor.secret, two_factor.is_totp, code, datetime.now(UTC))
+        except authentication.LoginFailed:
+            left = CODE_ATTEMPTS - attempt - 1
+            print(f"That code does not match the new secret ({left} tries left).", file=sys.stderr)
+    return None
 
 
 def _fail(message: str) -> int:
@@ -81,7 +102,25 @@ def _add_user(args: argparse.Namespace, is_admin: bool) -> int:
     print(f'Added {role} "{username}". This passphrase is shown once; give it to them safely:')
     print(f"Passphrase:           {passphrase}")
     _print_two_factor(two_factor, username, issuer)
+    if not args.username_given:
+        _check_new_account(services, username, two_factor)
     return 0
+
+
+def _check_new_account(services: Services, username: str, two_factor: accounts.TwoFactor) -> None:
+    """Let the operator prove the new device works; the code used is then spent."""
+    consumed = _check_code(two_factor)
+    if consumed is None:
+        print(f'Two-factor not checked. If their device does not work, run "securedrop reset-2fa" for "{username}".')
+        return
+    try:
+        with db.unit_of_work(services.sessions) as session:
+            found = _find(session, username)
+            if found is not None:
+                accounts.set_two_factor(session, found, two_factor, consumed=consumed)
+    finally:
+        services.engine.dispose()
+    print("Two-factor checked: the device works.")
 
 
 def _find(session: Session, username: str) -> Journalist | None:
@@ -117,6 +156,8 @@ def cmd_delete_user(args: argparse.Namespace) -> int:
 
 
 def cmd_reset_2fa(args: argparse.Namespace) -> int:
+    """Interactive: the new secret takes effect only once a code from it verifies (or
+    the operator explicitly vouches for it). With --username: at once, for automation."""
     args.username_given = args.username is not None
     username = _ask("Username: ", args.username)
     try:
@@ -129,13 +170,22 @@ def cmd_reset_2fa(args: argparse.Namespace) -> int:
             found = _find(session, username)
             if found is None:
                 return _fail(f'no user "{username}"')
-            # No code can be checked here: the operator vouches for the new device.
-            accounts.set_two_factor(session, found, two_factor, consumed=0)
             issuer = current_config(session).organization_name
+            consumed = 0
+            if not args.username_given:
+                _print_two_factor(two_factor, username, issuer)
+                checked = _check_code(two_factor)
+                if checked is not None:
+                    consumed = checked
+                elif not _yes("No code was verified. Store the new secret anyway?"):
+                    print(f'Nothing changed: "{username}" keeps their current two-factor secret.')
+                    return 1
+            accounts.set_two_factor(session, found, two_factor, consumed=consumed)
     finally:
         services.engine.dispose()
     print(f'Two-factor secret of "{username}" reset; every session of the account has ended.')
-    _print_two_factor(two_factor, username, issuer)
+    if args.username_given:
+        _print_two_factor(two_factor, username, issuer)
     return 0
 
 

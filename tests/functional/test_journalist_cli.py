@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from securedrop.cli import main
-from securedrop.crypto import passwords
+from securedrop.crypto import otp, passwords
 from securedrop.models.journalists import Journalist
 
 
@@ -67,8 +68,65 @@ def test_add_admin_with_hotp_and_reset_and_delete(cli_env: str, capsys: pytest.C
     assert journalist(cli_env, "root") is None
 
 
-def test_interactive_add(cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    answers = iter(["dana", "Dana", "", "n"])
-    monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
+class Terminal:
+    """Answers the prompts in order; a callable answer sees what was printed so far."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], *answers: str | Callable[[str], str]) -> None:
+        self.capsys = capsys
+        self.answers = list(answers)
+        self.printed = ""
+        self.errors = ""
+
+    def __call__(self, _prompt: str = "") -> str:
+        self.read()
+        answer = self.answers.pop(0)
+        return answer(self.printed) if callable(answer) else answer
+
+    def read(self) -> None:
+        captured = self.capsys.readouterr()
+        self.printed += captured.out
+        self.errors += captured.err
+
+
+def code_from_printed_secret(printed: str) -> str:
+    secret = re.findall(r"TOTP secret: +(.+)", printed)[-1].replace(" ", "")
+    return otp.totp(secret).now()
+
+
+def test_interactive_add_checks_a_code_and_spends_it(cli_env: str, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    terminal = Terminal(capsys, "dana", "Dana", "", "n", "000000", code_from_printed_secret)
+    monkeypatch.setattr("builtins.input", terminal)
     assert main(["add-journalist"]) == 0
-    assert journalist(cli_env, "dana") is not None
+    terminal.read()
+    assert "does not match the new secret (2 tries left)" in terminal.errors
+    assert "Two-factor checked: the device works." in terminal.printed
+    row = journalist(cli_env, "dana")
+    assert row is not None and row.first_name == "Dana"
+    assert row.last_totp_step > 0  # the code used at the terminal cannot log in again
+
+
+def test_interactive_reset_takes_effect_only_once_a_code_verifies(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["add-journalist", "--username", "erin"]) == 0
+    before = journalist(cli_env, "erin")
+    assert before is not None
+
+    # Wrong codes, then nothing: the operator declines to store an unchecked secret.
+    terminal = Terminal(capsys, "erin", "n", "123456", "", "n")
+    monkeypatch.setattr("builtins.input", terminal)
+    assert main(["reset-2fa"]) == 1
+    terminal.read()
+    assert "does not match the new secret" in terminal.errors
+    assert "Nothing changed" in terminal.printed
+    assert journalist(cli_env, "erin").otp_secret == before.otp_secret  # type: ignore[union-attr]
+
+    # A code from the new secret switches the account to it, and that code is spent.
+    terminal = Terminal(capsys, "erin", "n", code_from_printed_secret)
+    monkeypatch.setattr("builtins.input", terminal)
+    assert main(["reset-2fa"]) == 0
+    new_secret = re.findall(r"TOTP secret: +(.+)", terminal.printed)[-1].replace(" ", "")
+    after = journalist(cli_env, "erin")
+    assert after is not None and after.otp_secret == new_secret != before.otp_secret
+    assert after.last_totp_step > 0
