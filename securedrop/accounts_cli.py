@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from securedrop.domain import journalists as accounts
 from securedrop.domain.authentication import DELETED_USERNAME
 from securedrop.domain.instance import current_config
 from securedrop.models.journalists import Journalist
-from securedrop.services import Services, build_services
+from securedrop.services import build_services
 
 
 def _ask(prompt: str, value: str | None) -> str:
@@ -81,9 +83,8 @@ def _add_user(args: argparse.Namespace, is_admin: bool) -> int:
     except otp.InvalidHOTPSecret:
         return _fail("the HOTP secret must be 40 hexadecimal characters")
     passphrase = generate_passphrase()
-    services = build_services(_settings())
     try:
-        with db.unit_of_work(services.sessions) as session:
+        with _transaction() as session:
             accounts.create_journalist(
                 session, username, passphrase, passphrase, two_factor, is_admin=is_admin,
                 first_name=first, last_name=last,
@@ -96,30 +97,25 @@ def _add_user(args: argparse.Namespace, is_admin: bool) -> int:
                      f'characters and cannot be "{DELETED_USERNAME}"')
     except accounts.NameTooLong:
         return _fail(f"names are at most {accounts.MAX_NAME_CHARS} characters")
-    finally:
-        services.engine.dispose()
     role = "admin" if is_admin else "journalist"
     print(f'Added {role} "{username}". This passphrase is shown once; give it to them safely:')
     print(f"Passphrase:           {passphrase}")
     _print_two_factor(two_factor, username, issuer)
     if not args.username_given:
-        _check_new_account(services, username, two_factor)
+        _check_new_account(username, two_factor)
     return 0
 
 
-def _check_new_account(services: Services, username: str, two_factor: accounts.TwoFactor) -> None:
+def _check_new_account(username: str, two_factor: accounts.TwoFactor) -> None:
     """Let the operator prove the new device works; the code used is then spent."""
     consumed = _check_code(two_factor)
     if consumed is None:
         print(f'Two-factor not checked. If their device does not work, run "securedrop reset-2fa" for "{username}".')
         return
-    try:
-        with db.unit_of_work(services.sessions) as session:
-            found = _find(session, username)
-            if found is not None:
-                accounts.set_two_factor(session, found, two_factor, consumed=consumed)
-    finally:
-        services.engine.dispose()
+    with _transaction() as session:
+        found = _find(session, username)
+        if found is not None:
+            accounts.set_two_factor(session, found, two_factor, consumed=consumed)
     print("Two-factor checked: the device works.")
 
 
@@ -142,15 +138,11 @@ def cmd_delete_user(args: argparse.Namespace) -> int:
     if not args.yes and not _yes(f'Delete "{username}"? Their replies stay, credited to "{DELETED_USERNAME}".'):
         print("Nothing deleted.")
         return 1
-    services = build_services(_settings())
-    try:
-        with db.unit_of_work(services.sessions) as session:
-            found = _find(session, username)
-            if found is None:
-                return _fail(f'no user "{username}"')
-            accounts.delete_journalist(session, found, acting=None)
-    finally:
-        services.engine.dispose()
+    with _transaction() as session:
+        found = _find(session, username)
+        if found is None:
+            return _fail(f'no user "{username}"')
+        accounts.delete_journalist(session, found, acting=None)
     print(f'Deleted "{username}"; every session of the account has ended.')
     return 0
 
@@ -164,29 +156,40 @@ def cmd_reset_2fa(args: argparse.Namespace) -> int:
         two_factor = _two_factor(args)
     except otp.InvalidHOTPSecret:
         return _fail("the HOTP secret must be 40 hexadecimal characters")
-    services = build_services(_settings())
-    try:
-        with db.unit_of_work(services.sessions) as session:
-            found = _find(session, username)
-            if found is None:
-                return _fail(f'no user "{username}"')
-            issuer = current_config(session).organization_name
-            consumed = 0
-            if not args.username_given:
-                _print_two_factor(two_factor, username, issuer)
-                checked = _check_code(two_factor)
-                if checked is not None:
-                    consumed = checked
-                elif not _yes("No code was verified. Store the new secret anyway?"):
-                    print(f'Nothing changed: "{username}" keeps their current two-factor secret.')
-                    return 1
-            accounts.set_two_factor(session, found, two_factor, consumed=consumed)
-    finally:
-        services.engine.dispose()
+    with _transaction() as session:
+        if _find(session, username) is None:
+            return _fail(f'no user "{username}"')
+        issuer = current_config(session).organization_name
+    consumed = 0
+    if not args.username_given:
+        # Asked outside any transaction: the operator may take minutes.
+        _print_two_factor(two_factor, username, issuer)
+        checked = _check_code(two_factor)
+        if checked is not None:
+            consumed = checked
+        elif not _yes("No code was verified. Store the new secret anyway?"):
+            print(f'Nothing changed: "{username}" keeps their current two-factor secret.')
+            return 1
+    with _transaction() as session:
+        found = _find(session, username)
+        if found is None:  # deleted while the operator was typing
+            return _fail(f'no user "{username}"')
+        accounts.set_two_factor(session, found, two_factor, consumed=consumed)
     print(f'Two-factor secret of "{username}" reset; every session of the account has ended.')
     if args.username_given:
         _print_two_factor(two_factor, username, issuer)
     return 0
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """One transaction on the configured database; its engine is closed afterwards."""
+    services = build_services(_settings())
+    try:
+        with db.unit_of_work(services.sessions) as session:
+            yield session
+    finally:
+        services.engine.dispose()
 
 
 def _settings() -> config.Settings:
