@@ -5,22 +5,18 @@ from __future__ import annotations
 import base64
 import secrets
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.common import Row, p50_ms, scratch_deployment
+from bench.common import SOURCES, SUBMISSIONS_PER_SOURCE, Row, p50_ms, scratch_deployment, seed_newsroom
 from securedrop import db
 from securedrop.crypto import otp, passwords
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain.tokens import issue_token
-from securedrop.models import SeenFile, SeenMessage, Source, Submission
 from securedrop.models.journalists import Journalist
 
-SOURCES = 10_000
-SUBMISSIONS_PER_SOURCE = 3
 SOURCES_TARGET_MS = 1000.0
 
 
@@ -32,38 +28,12 @@ def _real_public_key(workdir: Path) -> str:
 
 
 def _seed(factory: sessionmaker[Session], public_key: str) -> str:
-    start = datetime(2024, 1, 1, tzinfo=UTC)
     with db.unit_of_work(factory) as session:
         journalist = Journalist(username="bench", passphrase_hash=passwords.hash_passphrase(secrets.token_hex(16)),
                                 otp_secret=otp.new_totp_secret(), is_totp=True)
         session.add(journalist)
         session.flush()
-        session.execute(insert(Source), [
-            {
-                "uuid": f"00000000-0000-4000-8000-{i:012d}",
-                "filesystem_id": base64.b32encode(secrets.token_bytes(64)).decode(),
-                "journalist_designation": f"bench source{i:05d}", "last_updated": start + timedelta(minutes=i),
-                "pending": False, "is_starred": i % 50 == 0, "interaction_count": SUBMISSIONS_PER_SOURCE,
-                "deleted_at": None, "public_key": public_key, "fingerprint": f"{i:040X}",
-                "sealed_secret_key": b"\0" * 64,
-            }
-            for i in range(SOURCES)
-        ])
-        rows = []
-        for source_id in range(1, SOURCES + 1):
-            jfn = f"bench_source{source_id - 1:05d}"
-            for n in range(1, SUBMISSIONS_PER_SOURCE + 1):
-                name = f"{n}-{jfn}-msg.gpg" if n % 2 else f"{n}-{jfn}-doc.gz.gpg"
-                rows.append({"uuid": f"00000000-0000-4000-9000-{len(rows):012d}", "source_id": source_id,
-                             "filename": name, "size": 1024, "checksum": "sha256:" + "0" * 64})
-        session.execute(insert(Submission), rows)
-        # Some items already seen, so the seen_by aggregation has work to do.
-        session.execute(insert(SeenMessage), [
-            {"message_id": i, "journalist_id": journalist.id} for i in range(1, len(rows) + 1, 9)
-        ])
-        session.execute(insert(SeenFile), [
-            {"file_id": i, "journalist_id": journalist.id} for i in range(2, len(rows) + 1, 9)
-        ])
+        seed_newsroom(session, journalist.id, public_key)
         return issue_token(session, journalist, datetime.now(UTC)).token
 
 

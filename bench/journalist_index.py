@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.common import Row, p50_ms, scratch_deployment
+from bench.common import SOURCES, SUBMISSIONS_PER_SOURCE, Row, p50_ms, scratch_deployment, seed_newsroom
 from securedrop import db
 from securedrop.crypto import otp, passwords
-from securedrop.models import SeenMessage, Source, Submission
 from securedrop.models.journalists import Journalist
 
-SOURCES = 10_000
-SUBMISSIONS_PER_SOURCE = 3
 INDEX_TARGET_MS = 300.0
 PASSPHRASE = "correct horse battery staple profanity oil chewy"  # noqa: S105 (a benchmark account)
 #: A valid-shaped armored key; no gpg runs per source in a rendering benchmark.
@@ -37,33 +31,12 @@ class _Clock:
 
 
 def _seed(factory: sessionmaker[Session], journalist_secret: str) -> None:
-    start = datetime(2024, 1, 1, tzinfo=UTC)
     with db.unit_of_work(factory) as session:
-        session.add(Journalist(username="bench", passphrase_hash=passwords.hash_passphrase(PASSPHRASE),
-                               otp_secret=journalist_secret, is_totp=True))
-        sources = []
-        for i in range(SOURCES):
-            fsid = base64.b32encode(secrets.token_bytes(64)).decode()
-            sources.append({
-                "uuid": f"00000000-0000-4000-8000-{i:012d}", "filesystem_id": fsid,
-                "journalist_designation": f"bench source{i:05d}", "last_updated": start + timedelta(minutes=i),
-                "pending": False, "is_starred": i % 50 == 0, "interaction_count": SUBMISSIONS_PER_SOURCE,
-                "deleted_at": None, "public_key": FAKE_KEY, "fingerprint": secrets.token_hex(20).upper(),
-                "sealed_secret_key": b"\0" * 64,
-            })
-        session.execute(insert(Source), sources)
-        rows = []
-        for source_id in range(1, SOURCES + 1):
-            jfn = f"bench_source{source_id - 1:05d}"
-            for n in range(1, SUBMISSIONS_PER_SOURCE + 1):
-                name = f"{n}-{jfn}-msg.gpg" if n % 2 else f"{n}-{jfn}-doc.gz.gpg"
-                rows.append({"uuid": secrets.token_hex(16), "source_id": source_id, "filename": name,
-                             "size": 1024, "checksum": "sha256:" + "0" * 64})
-        session.execute(insert(Submission), rows)
-        # A third of the messages already read by the benchmark journalist.
-        session.execute(insert(SeenMessage), [
-            {"message_id": sub_id, "journalist_id": 1} for sub_id in range(1, len(rows) + 1, 9)
-        ])
+        journalist = Journalist(username="bench", passphrase_hash=passwords.hash_passphrase(PASSPHRASE),
+                                otp_secret=journalist_secret, is_totp=True)
+        session.add(journalist)
+        session.flush()
+        seed_newsroom(session, journalist.id, FAKE_KEY)
 
 
 def run() -> list[Row]:
