@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from securedrop.crypto import otp
@@ -15,7 +16,8 @@ from securedrop.crypto.codenames import generate_codename
 from securedrop.domain.instance import current_config
 from securedrop.domain.sources import create_source
 from securedrop.domain.submissions import Upload, store_submission
-from securedrop.models import Source
+from securedrop.models import Source, WebSession
+from securedrop.models.journalists import Journalist
 from securedrop.services import Services
 from tests.conftest import csrf_token
 
@@ -101,7 +103,19 @@ def add_source(services: Services, message: str = "A message for the newsroom.",
 
 
 def source_row(services: Services, filesystem_id: str) -> Source | None:
-    from sqlalchemy import select
-
     with services.sessions() as session:
         return session.scalar(select(Source).where(Source.filesystem_id == filesystem_id))
+
+
+def stored_journalist(services: Services, account: Account) -> Journalist:
+    """The account's row as the database holds it now."""
+    with services.sessions() as session:
+        found = session.get(Journalist, account.id)
+        assert found is not None
+        return found
+
+
+def web_session_count(services: Services) -> int:
+    """How many server-side web sessions exist, of anyone."""
+    with services.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(WebSession)) or 0)

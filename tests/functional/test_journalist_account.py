@@ -7,28 +7,21 @@ import re
 import pyotp
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
 
 from securedrop.crypto import otp
-from securedrop.models import WebSession
-from securedrop.models.journalists import Journalist
 from securedrop.services import Services
-from tests.functional.journalist_journey import Account, Clock, logged_in, login, post
+from tests.functional.journalist_journey import (
+    Account,
+    Clock,
+    logged_in,
+    login,
+    post,
+    stored_journalist,
+    web_session_count,
+)
 
 _OFFERED = re.compile(r'name="password" value="([^"]+)"')
 _SECRET = re.compile(r'id="otp-secret" translate="no">([^<]+)<')
-
-
-def stored(services: Services, account: Account) -> Journalist:
-    with services.sessions() as session:
-        found = session.get(Journalist, account.id)
-        assert found is not None
-        return found
-
-
-def sessions(services: Services) -> int:
-    with services.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(WebSession)) or 0)
 
 
 @pytest.fixture
@@ -52,17 +45,18 @@ def test_change_name(client: FlaskClient, journalist: Account, services: Service
     response = post(client, "/account/change-name", {"first_name": "Daniel", "last_name": "E"},
                     page="/account/account")
     assert response.status_code == 302
-    assert (stored(services, journalist).first_name, stored(services, journalist).last_name) == ("Daniel", "E")
+    renamed = stored_journalist(services, journalist)
+    assert (renamed.first_name, renamed.last_name) == ("Daniel", "E")
     too_long = post(client, "/account/change-name", {"first_name": "x" * 101}, page="/account/account")
     assert too_long.status_code == 302
     assert "Names can be at most 100 characters long." in client.get("/account/account").get_data(as_text=True)
-    assert stored(services, journalist).first_name == "Daniel"
+    assert stored_journalist(services, journalist).first_name == "Daniel"
 
 
 def test_new_passphrase_needs_current_passphrase_and_code(
     client: FlaskClient, journalist: Account, clock: Clock, services: Services
 ) -> None:
-    before = stored(services, journalist).passphrase_hash
+    before = stored_journalist(services, journalist).passphrase_hash
     new = offered(client)
     clock.advance(30)
     response = post(client, "/account/new-password",
@@ -74,13 +68,13 @@ def test_new_passphrase_needs_current_passphrase_and_code(
                     {"current_password": journalist.passphrase, "token": "000000", "password": new},
                     page="/account/account")
     assert response.status_code == 403
-    assert stored(services, journalist).passphrase_hash == before
+    assert stored_journalist(services, journalist).passphrase_hash == before
 
 
 def test_new_passphrase_must_be_the_offered_one(
     client: FlaskClient, journalist: Account, clock: Clock, services: Services
 ) -> None:
-    before = stored(services, journalist).passphrase_hash
+    before = stored_journalist(services, journalist).passphrase_hash
     offered(client)
     clock.advance(30)
     response = post(client, "/account/new-password",
@@ -88,7 +82,7 @@ def test_new_passphrase_must_be_the_offered_one(
                      "password": "my own chosen passphrase of seven words"}, page="/account/account")
     assert response.status_code == 400
     assert "not the one offered" in response.get_data(as_text=True)
-    assert stored(services, journalist).passphrase_hash == before
+    assert stored_journalist(services, journalist).passphrase_hash == before
 
 
 def test_new_passphrase_ends_every_session(
@@ -103,7 +97,7 @@ def test_new_passphrase_ends_every_session(
         "current_password": journalist.passphrase, "token": journalist.code(clock.now), "password": new})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and new in html
-    assert sessions(services) == 0
+    assert web_session_count(services) == 0
     for browser in (client, other):
         assert browser.get("/").status_code == 302
     assert login(client, journalist, clock).status_code == 401
@@ -120,15 +114,15 @@ def test_totp_reset_stays_pending_until_verified(
     assert "<svg" in page and "data:" not in page
     secret = _SECRET.search(page).group(1).replace(" ", "")  # type: ignore[union-attr]
     assert len(secret) == 32
-    assert stored(services, journalist).otp_secret == journalist.otp_secret
+    assert stored_journalist(services, journalist).otp_secret == journalist.otp_secret
     wrong = post(client, "/account/verify-2fa-totp", {"token": "000000"}, page="/account/verify-2fa-totp")
     assert wrong.status_code == 400
     assert "There was a problem verifying the two-factor code." in wrong.get_data(as_text=True)
-    assert stored(services, journalist).otp_secret == journalist.otp_secret
+    assert stored_journalist(services, journalist).otp_secret == journalist.otp_secret
     done = post(client, "/account/verify-2fa-totp", {"token": pyotp.TOTP(secret).at(clock.now)},
                 page="/account/verify-2fa-totp")
     assert done.status_code == 200 and "Log in again" in done.get_data(as_text=True)
-    assert stored(services, journalist).otp_secret == secret
+    assert stored_journalist(services, journalist).otp_secret == secret
     assert client.get("/").status_code == 302  # every session ended
     fresh = Account(journalist.id, journalist.username, journalist.passphrase, secret)
     logged_in(client, fresh, clock)
@@ -145,7 +139,7 @@ def test_bad_hotp_secret_is_refused(client: FlaskClient, journalist: Account, se
     response = post(client, "/account/reset-2fa-hotp", {"otp_secret": secret}, page="/account/reset-2fa-hotp")
     assert response.status_code == 400
     assert "The HOTP secret must be 40 hexadecimal characters" in response.get_data(as_text=True)
-    assert stored(services, journalist).is_totp
+    assert stored_journalist(services, journalist).is_totp
 
 
 def test_switch_to_hotp(client: FlaskClient, journalist: Account, clock: Clock, services: Services) -> None:
@@ -156,5 +150,5 @@ def test_switch_to_hotp(client: FlaskClient, journalist: Account, clock: Clock, 
     done = post(client, "/account/verify-2fa-totp", {"token": pyotp.HOTP(base32).at(3)},
                 page="/account/verify-2fa-totp")
     assert done.status_code == 200
-    row = stored(services, journalist)
+    row = stored_journalist(services, journalist)
     assert (row.is_totp, row.otp_secret, row.hotp_counter) == (False, base32, 4)

@@ -18,21 +18,17 @@ from securedrop.models import WebSession
 from securedrop.models.journalists import Journalist, JournalistLoginAttempt
 from securedrop.services import Services
 from tests.conftest import csrf_token
-from tests.functional.journalist_journey import Account, Clock, logged_in, login, post
+from tests.functional.journalist_journey import (
+    Account,
+    Clock,
+    logged_in,
+    login,
+    post,
+    stored_journalist,
+    web_session_count,
+)
 
 NEW_CODE_HINT = "Please wait for a new code from your two-factor mobile app or security key"
-
-
-def row(services: Services, account: Account) -> Journalist:
-    with services.sessions() as session:
-        found = session.get(Journalist, account.id)
-        assert found is not None
-        return found
-
-
-def session_count(services: Services) -> int:
-    with services.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(WebSession)) or 0)
 
 
 def test_login_page_and_unauthenticated_redirect(journalist_client: FlaskClient) -> None:
@@ -56,7 +52,7 @@ def test_login_succeeds_with_a_new_session_id(
     assert after is not None and (before is None or before.value != after.value)
     page = journalist_client.get("/")
     assert page.status_code == 200 and "dellsberg" in page.get_data(as_text=True)
-    stored = row(services, journalist)
+    stored = stored_journalist(services, journalist)
     assert stored.last_login is not None
     assert stored.last_totp_step == otp.totp_step(clock.now.timestamp())
 
@@ -73,7 +69,7 @@ def test_login_refuses_code_two_steps_away(journalist_client: FlaskClient, journ
     old = pyotp.TOTP(journalist.otp_secret).at(clock.now.timestamp() - 61)
     response = login(journalist_client, journalist, clock, code=old, advance=False)
     assert response.status_code == 401
-    assert row(services, journalist).last_totp_step == 0
+    assert stored_journalist(services, journalist).last_totp_step == 0
 
 
 @pytest.mark.parametrize("code", ["000000", "12345", "abcdef", "", "1234567"])
@@ -86,7 +82,7 @@ def test_wrong_code_fails_with_generic_message(
     html = response.get_data(as_text=True)
     assert response.status_code == 401
     assert "Login failed." in html and NEW_CODE_HINT in html
-    assert row(services, journalist).last_login is None
+    assert stored_journalist(services, journalist).last_login is None
     assert journalist_client.get("/").status_code == 302
 
 
@@ -116,7 +112,7 @@ def test_wrong_passphrase_burns_the_code(
     code = journalist.code(clock.now)
     failed = login(journalist_client, journalist, clock, code=code, passphrase="wrong " * 7, advance=False)
     assert failed.status_code == 401 and "Login failed." in failed.get_data(as_text=True)
-    assert row(services, journalist).last_totp_step == otp.totp_step(clock.now.timestamp())
+    assert stored_journalist(services, journalist).last_totp_step == otp.totp_step(clock.now.timestamp())
     assert login(journalist_client, journalist, clock, code=code, advance=False).status_code == 401
 
 
@@ -146,7 +142,7 @@ def test_sixth_attempt_in_a_minute_is_throttled_even_with_right_credentials(
     html = response.get_data(as_text=True)
     assert response.status_code == 401
     assert "Login failed." in html and "Please wait at least 60 seconds" in html
-    stored = row(services, journalist)
+    stored = stored_journalist(services, journalist)
     assert stored.last_login is None and stored.last_totp_step == 0  # the code was not consumed
     clock.advance(61)
     assert login(journalist_client, journalist, clock, advance=False).status_code == 302
@@ -161,7 +157,7 @@ def test_hotp_login_with_look_ahead(
     hotp = pyotp.HOTP(secret)
     assert login(journalist_client, key, clock, code=hotp.at(25)).status_code == 401  # beyond look-ahead
     assert login(journalist_client, key, clock, code=hotp.at(19)).status_code == 302
-    assert row(services, key).hotp_counter == 20
+    assert stored_journalist(services, key).hotp_counter == 20
     other = journalist_app.test_client()
     assert login(other, key, clock, code=hotp.at(19)).status_code == 401  # used
     assert login(other, key, clock, code=hotp.at(20)).status_code == 302
@@ -198,7 +194,7 @@ def test_passphrase_is_rehashed_when_parameters_change(
         assert found is not None
         found.passphrase_hash = weak
     logged_in(journalist_client, journalist, clock)
-    assert "m=65536,t=4,p=2" in row(services, journalist).passphrase_hash
+    assert "m=65536,t=4,p=2" in stored_journalist(services, journalist).passphrase_hash
 
 
 def test_logout_is_post_only_and_ends_the_session(
@@ -206,10 +202,10 @@ def test_logout_is_post_only_and_ends_the_session(
 ) -> None:
     logged_in(journalist_client, journalist, clock)
     assert journalist_client.get("/logout").status_code == 405
-    assert session_count(services) == 1
+    assert web_session_count(services) == 1
     response = post(journalist_client, "/logout")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
-    assert session_count(services) == 0
+    assert web_session_count(services) == 0
     assert journalist_client.get("/").status_code == 302
 
 
@@ -220,8 +216,8 @@ def test_missing_csrf_token_destroys_the_session(
     response = journalist_client.post("/account/change-name", data={"first_name": "Mallory"})
     assert response.status_code == 400
     assert "logged out due to inactivity or a problem with your session" in response.get_data(as_text=True)
-    assert session_count(services) == 0
-    assert row(services, journalist).first_name is None
+    assert web_session_count(services) == 0
+    assert stored_journalist(services, journalist).first_name is None
     assert journalist_client.get("/").status_code == 302
 
 
