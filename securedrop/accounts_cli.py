@@ -8,19 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from securedrop import config, db
-from securedrop.config import ConfigError
 from securedrop.crypto import otp, qr
 from securedrop.crypto.passwords import generate_passphrase
 from securedrop.domain import authentication
 from securedrop.domain import journalists as accounts
 from securedrop.domain.authentication import DELETED_USERNAME
 from securedrop.domain.instance import current_config
-from securedrop.models.journalists import Journalist
-from securedrop.services import build_services
 
 
 def _ask(prompt: str, value: str | None) -> str:
@@ -113,16 +109,11 @@ def _check_new_account(username: str, two_factor: accounts.TwoFactor) -> None:
         print(f'Two-factor not checked. If their device does not work, run "securedrop reset-2fa" for "{username}".')
         return
     with _transaction() as session:
-        found = _find(session, username)
+        found = authentication.find_journalist(session, username)
         if found is not None:
             accounts.set_two_factor(session, found, two_factor, consumed=consumed)
     print("Two-factor checked: the device works.")
 
-
-def _find(session: Session, username: str) -> Journalist | None:
-    if username == DELETED_USERNAME:
-        return None
-    return session.scalar(select(Journalist).where(Journalist.username == username))
 
 
 def cmd_add_admin(args: argparse.Namespace) -> int:
@@ -139,7 +130,7 @@ def cmd_delete_user(args: argparse.Namespace) -> int:
         print("Nothing deleted.")
         return 1
     with _transaction() as session:
-        found = _find(session, username)
+        found = authentication.find_journalist(session, username)
         if found is None:
             return _fail(f'no user "{username}"')
         accounts.delete_journalist(session, found, acting=None)
@@ -157,7 +148,7 @@ def cmd_reset_2fa(args: argparse.Namespace) -> int:
     except otp.InvalidHOTPSecret:
         return _fail("the HOTP secret must be 40 hexadecimal characters")
     with _transaction() as session:
-        if _find(session, username) is None:
+        if authentication.find_journalist(session, username) is None:
             return _fail(f'no user "{username}"')
         issuer = current_config(session).organization_name
     consumed = 0
@@ -171,7 +162,7 @@ def cmd_reset_2fa(args: argparse.Namespace) -> int:
             print(f'Nothing changed: "{username}" keeps their current two-factor secret.')
             return 1
     with _transaction() as session:
-        found = _find(session, username)
+        found = authentication.find_journalist(session, username)
         if found is None:  # deleted while the operator was typing
             return _fail(f'no user "{username}"')
         accounts.set_two_factor(session, found, two_factor, consumed=consumed)
@@ -184,19 +175,12 @@ def cmd_reset_2fa(args: argparse.Namespace) -> int:
 @contextmanager
 def _transaction() -> Iterator[Session]:
     """One transaction on the configured database; its engine is closed afterwards."""
-    services = build_services(_settings())
+    engine = db.make_engine(config.load_or_exit().database_url)
     try:
-        with db.unit_of_work(services.sessions) as session:
+        with db.unit_of_work(db.make_session_factory(engine)) as session:
             yield session
     finally:
-        services.engine.dispose()
-
-
-def _settings() -> config.Settings:
-    try:
-        return config.load()
-    except ConfigError as exc:
-        sys.exit(f"securedrop: {exc}")
+        engine.dispose()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -10,20 +10,24 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from securedrop import config, db
 from securedrop.accounts_cli import register as register_account_commands
-from securedrop.config import ConfigError, Settings
 from securedrop.serving import AppServers
+
+if TYPE_CHECKING:
+    from securedrop.services import Services
 
 DEV_DATA_DIR = ".dev-data"
 
 
-def _settings() -> Settings:
-    try:
-        return config.load()
-    except ConfigError as exc:
-        sys.exit(f"securedrop: {exc}")
+def _stop_on_signals() -> threading.Event:
+    """An event that SIGTERM (systemd, kill) and SIGINT (Ctrl-C) set."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
 
 
 # -- dev -------------------------------------------------------------------------------
@@ -43,8 +47,9 @@ def ensure_dev_config(data_dir: Path) -> Path:
     return path
 
 
-def prepare_dev(data_dir: Path, num_sources: int) -> tuple[Settings, list[str]]:
-    """Config, schema, dev submission key and demo data; idempotent."""
+def prepare_dev(data_dir: Path, num_sources: int) -> tuple[Services, list[str]]:
+    """Config, schema, dev submission key and demo data; idempotent. Returns the
+    services built on the way (the caller disposes of their engine)."""
     from securedrop import devdata
     from securedrop.services import build_services
 
@@ -69,28 +74,20 @@ def prepare_dev(data_dir: Path, num_sources: int) -> tuple[Settings, list[str]]:
         journalist = devdata.seed_journalist(session)
         if session.scalar(select(func.count()).select_from(Source)) == 0:
             codenames = devdata.seed_sources(session, services, journalist, num_sources)
-    services.engine.dispose()
-    return settings, codenames
+    return services, codenames
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
     from securedrop import devdata
-    from securedrop.services import build_services
     from securedrop.worker import run_forever
 
     data_dir = Path(os.environ.get("SECUREDROP_DATA_DIR", DEV_DATA_DIR)).resolve()
-    settings, codenames = prepare_dev(data_dir, args.num_sources)
+    services, codenames = prepare_dev(data_dir, args.num_sources)
     env = _dev_environment(data_dir)
     servers = AppServers(env, args.source_port, args.journalist_port)
     servers.start()
-    stop = threading.Event()
-
-    def _stop(_signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    worker = threading.Thread(target=run_forever, args=(build_services(settings), stop), daemon=True)
+    stop = _stop_on_signals()
+    worker = threading.Thread(target=run_forever, args=(services, stop), daemon=True)
     worker.start()
     print(
         f"\nSource interface:     http://127.0.0.1:{args.source_port}/\n"
@@ -114,12 +111,13 @@ def cmd_dev(args: argparse.Namespace) -> int:
             stop.set()
         stop.wait(0.5)
     servers.stop()
+    services.engine.dispose()
     return status
 
 
 # -- db ----------------------------------------------------------------------------------
 def cmd_db(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = config.load_or_exit()
     if args.action == "upgrade":
         db.upgrade(settings.database_url, args.revision or "head")
     else:
@@ -133,10 +131,8 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     from securedrop.worker import run_forever
 
     check_shred_available()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    run_forever(build_services(_settings()), stop)
+    stop = _stop_on_signals()
+    run_forever(build_services(config.load_or_exit()), stop)
     return 0
 
 
@@ -146,15 +142,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from securedrop.serving import TorOptions, serve
     from securedrop.storage.shredder import ShredError, check_shred_available
 
-    settings = _settings()
+    settings = config.load_or_exit()
     try:
         check_shred_available()
     except ShredError as exc:
         sys.exit(f"securedrop serve: {exc}")
     db.upgrade(settings.database_url)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_on_signals()
     options = TorOptions(
         control_port=args.control_port,
         control_socket=args.control_socket,
@@ -170,12 +164,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_onion_key(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from securedrop.domain import NotFound, onion_keys
-    from securedrop.models import Journalist
+    from securedrop.domain.authentication import find_journalist
 
-    settings = _settings()
+    settings = config.load_or_exit()
     sessions = db.make_session_factory(db.make_engine(settings.database_url))
     if args.action == "list":
         with sessions() as session:
@@ -192,8 +184,8 @@ def cmd_onion_key(args: argparse.Namespace) -> int:
         print("Revoked. A running `securedrop serve` republishes the journalist onion without it.")
         return 0
     with db.unit_of_work(sessions) as session:
-        journalist = session.scalar(select(Journalist).where(Journalist.username == args.username))
-        if journalist is None or journalist.username == "deleted":
+        journalist = find_journalist(session, args.username)
+        if journalist is None:
             sys.exit(f"securedrop onion-key: no journalist named {args.username!r}")
         try:
             issued = onion_keys.issue_key(session, journalist, args.device)
@@ -213,7 +205,7 @@ def cmd_onion_key(args: argparse.Namespace) -> int:
 def cmd_submission_key(args: argparse.Namespace) -> int:
     from securedrop.crypto.openpgp import OpenPGP, SubmissionKeyError
 
-    settings = _settings()
+    settings = config.load_or_exit()
     pgp = OpenPGP(settings.keyring_dir, settings.tmp_dir, settings.submission_key_fpr, settings.gpg_binary)
     try:
         if args.action == "import":
@@ -245,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--source-port", type=int, default=8080, help="loopback port of the source app")
     serve.add_argument("--journalist-port", type=int, default=8081, help="loopback port of the journalist app")
     where = serve.add_mutually_exclusive_group()
-    where.add_argument("--control-port", type=int, default=9051, help="tor's control port (default 9051)")
+    where.add_argument("--control-port", type=int, help="tor's control port (default 9051)")
     where.add_argument("--control-socket", help="tor's control socket, e.g. /run/tor/control")
     where.add_argument("--launch-tor", action="store_true", help="start a tor of our own under the data dir")
     where.add_argument("--launch-tor-offline", action="store_true",

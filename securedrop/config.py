@@ -6,6 +6,7 @@ import base64
 import binascii
 import os
 import secrets
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -174,6 +175,14 @@ def load(env: Mapping[str, str] | None = None, config_file: Path | None = None) 
         source_onion=_env_or_file(env, file_values, "source_onion") or None,
     )
     return settings.validate()
+
+
+def load_or_exit() -> Settings:
+    """`load()` for a command: a missing or bad value ends it with the message naming it."""
+    try:
+        return load()
+    except ConfigError as exc:
+        sys.exit(f"securedrop: {exc}")
 
 
 def new_secrets() -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,9 +73,3 @@ def seed_sources(session: Session, services: Services, journalist: Journalist, c
         )
         codenames.append(codename)
     return codenames
-
-
-def num_sources_from_env() -> int:
-    return int(os.environ.get("NUM_SOURCES", "3"))
-
-

@@ -12,7 +12,7 @@ from pathlib import Path
 from securedrop import onion
 from securedrop.config import Settings
 from securedrop.db import make_engine, make_session_factory
-from securedrop.domain.onion_keys import ADDRESS_FILE, authorized_public_keys, fingerprint_of
+from securedrop.domain.onion_keys import ADDRESS_FILE, authorized_public_keys
 
 LOOPBACK = "127.0.0.1"
 #: Uploads over Tor can take hours; gunicorn's default 30 s would kill them.
@@ -98,31 +98,27 @@ class JournalistOnion:
         self._ports = {80: (LOOPBACK, port)}
         self._onion_dir = onion_dir
         self._published: str | None = None
-        self._fingerprint: str | None = None
-        self.address: str | None = None
+        self._keys: tuple[str, ...] | None = None  # None until the first sync
 
     def sync(self, keys: list[str]) -> bool:
         """Publish, republish or remove to match `keys`. Returns whether anything changed."""
-        fingerprint = fingerprint_of(keys)
-        if fingerprint == self._fingerprint:
+        if tuple(keys) == self._keys:
             return False
-        self._fingerprint = fingerprint
+        self._keys = tuple(keys)
         if not keys:
             if self._published is not None:
                 self._controller.remove(self._published)
                 self._published = None
             return True
-        if self._published is None:
-            self._published = self._controller.publish(self._service_key, self._ports, keys)
-        else:
-            self._published = self._controller.republish(self._service_key, self._ports, keys)
-        self.address = self._published
+        # republish also publishes a service that is not up yet.
+        self._published = self._controller.republish(self._service_key, self._ports, keys)
         (self._onion_dir / ADDRESS_FILE).write_text(self._published + "\n")
         return True
 
     @property
-    def published(self) -> bool:
-        return self._published is not None
+    def address(self) -> str | None:
+        """The published address, or None while no client key is issued."""
+        return self._published
 
 
 @dataclass(frozen=True)
@@ -144,7 +140,7 @@ def connect_tor(
         return onion.launch_tor(settings.data_dir, disable_network=options.offline)
     return (
         onion.OnionController.connect(
-            control_port=options.control_port if options.control_socket is None else None,
+            control_port=options.control_port,
             control_socket=options.control_socket,
             password=options.control_password,
         ),
@@ -179,12 +175,11 @@ def serve(
         servers.start()
         journalist = JournalistOnion(controller, journalist_key, journalist_port, onion_dir)
         print(f"Source interface:     http://{source_address}.onion/", flush=True)
-        first = True
         while not stop.is_set():
             with sessions() as session:
                 keys = authorized_public_keys(session)
-            if journalist.sync(keys) or first:
-                if journalist.published:
+            if journalist.sync(keys):  # always true the first time
+                if journalist.address is not None:
                     print(
                         f"Journalist interface: http://{journalist.address}.onion/ "
                         f"({len(keys)} authorized client key{'s' if len(keys) != 1 else ''})",
@@ -196,7 +191,6 @@ def serve(
                         "Run `securedrop onion-key issue --username NAME --device NAME`.",
                         flush=True,
                     )
-                first = False
             status = servers.exited()
             if status is not None:
                 print(f"securedrop serve: a web server exited with status {status}", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,11 +79,6 @@ def revoke_key(session: Session, key_uuid: str) -> OnionClientKey:
 def authorized_public_keys(session: Session) -> list[str]:
     """Every issued public key, in a stable order (what the journalist onion authorizes)."""
     return list(session.scalars(select(OnionClientKey.public_key).order_by(OnionClientKey.public_key)))
-
-
-def fingerprint_of(keys: list[str]) -> str:
-    """A short digest of the authorized set, to notice when it changes."""
-    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
 
 def recorded_journalist_onion(onion_dir: Path) -> str | None:

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 # ClientAuthV3 in ADD_ONION appeared in tor 0.4.6.1-alpha: without it the
 # journalist interface cannot be restricted to its authorized clients.
 MIN_TOR_VERSION = "0.4.6.1"
+#: Tor's usual ControlPort, used when neither a port nor a socket is given.
+DEFAULT_CONTROL_PORT = 9051
 # Proof-of-work onion-service defence (proposal 327) first shipped in 0.4.8.1-alpha.
 POW_TOR_VERSION = "0.4.8.1"
 _CONTROL_HINT = (
@@ -179,13 +181,14 @@ class OnionController:
         """Connect and authenticate (cookie, password or none, as tor offers)."""
         if control_port is not None and control_socket is not None:
             raise ValueError("give a control port or a control socket, not both")
-        where = control_socket or f"{host}:{control_port or 9051}"
-        _probe(control_port or 9051, control_socket, host, where)
+        port = control_port or DEFAULT_CONTROL_PORT
+        where = control_socket or f"{host}:{port}"
+        _probe(port, control_socket, host, where)
         try:
             if control_socket is not None:
                 controller = stem.control.Controller.from_socket_file(control_socket)
             else:
-                controller = stem.control.Controller.from_port(address=host, port=control_port or 9051)
+                controller = stem.control.Controller.from_port(address=host, port=port)
         except stem.SocketError as exc:
             raise TorUnavailable(f"cannot reach tor's control port at {where} ({exc}): {_CONTROL_HINT}") from None
         try:
