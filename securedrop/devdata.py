@@ -50,7 +50,7 @@ def seed_sources(session: Session, services: Services, journalist: Journalist, c
     codenames = []
     for number in range(1, count + 1):
         codename = generate_codename("en")
-        source = create_source(session, services.hasher, services.pgp, codename)
+        source = create_source(session, services.pgp, services.hasher.derive(codename))
         document = f"Demo document {number}: quarterly figures nobody was meant to see.\n" * 20
         store_submission(
             session,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 SCRYPT_R = 8
 SCRYPT_P = 1
@@ -31,9 +30,6 @@ class CodenameHasher:
         self._id_pepper = id_pepper
         self._key_pepper = key_pepper
         self._n = n
-        # One request (login, then /lookup) must not pay for scrypt twice; a small
-        # per-process cache keeps it without holding many codenames in memory.
-        self._derive = lru_cache(maxsize=64)(self._derive_uncached)
 
     def _scrypt(self, codename: str, pepper: bytes) -> str:
         digest = hashlib.scrypt(
@@ -47,14 +43,13 @@ class CodenameHasher:
         )
         return base64.b32encode(digest).decode("ascii")
 
-    def _derive_uncached(self, codename: str) -> SourceSecrets:
+    def derive(self, codename: str) -> SourceSecrets:
+        """Both derivations. Nothing is cached: no codename outlives the request."""
         return SourceSecrets(
-            filesystem_id=self._scrypt(codename, self._id_pepper),
+            filesystem_id=self.filesystem_id(codename),
             key_passphrase=self._scrypt(codename, self._key_pepper),
         )
 
-    def derive(self, codename: str) -> SourceSecrets:
-        return self._derive(codename)
-
     def filesystem_id(self, codename: str) -> str:
-        return self.derive(codename).filesystem_id
+        """Only the derivation that finds the source."""
+        return self._scrypt(codename, self._id_pepper)

@@ -1,4 +1,4 @@
-"""Source accounts: create from a codename, find by codename, unlock the key, delete."""
+"""Source accounts: create from a codename's derivations, find by codename, unlock the key, delete."""
 
 from __future__ import annotations
 
@@ -35,13 +35,13 @@ def _free_designation(session: Session) -> str:
     raise SourceCreationError("no free designation")
 
 
-def create_source(session: Session, hasher: CodenameHasher, pgp: OpenPGP, codename: str) -> Source:
-    """A new pending source with its own Curve25519 keypair, sealed by the codename.
+def create_source(session: Session, pgp: OpenPGP, derived: SourceSecrets) -> Source:
+    """A new pending source with its own Curve25519 keypair, sealed by the codename's
+    key derivation (`CodenameHasher.derive`): the codename itself is not needed here.
 
     Raises:
         SourceCreationError: the codename's id is taken or no designation is free.
     """
-    derived = hasher.derive(codename)
     if session.scalar(select(Source.id).where(Source.filesystem_id == derived.filesystem_id)):
         raise SourceCreationError("filesystem id collision")
     designation = _free_designation(session)

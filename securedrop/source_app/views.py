@@ -28,6 +28,7 @@ from werkzeug.datastructures import FileStorage
 
 from securedrop import __version__
 from securedrop.crypto.codenames import generate_codename, normalize_codename
+from securedrop.crypto.derivation import SourceSecrets
 from securedrop.crypto.openpgp import OpenPGPError
 from securedrop.domain import (
     CodenameAsMessage,
@@ -147,12 +148,14 @@ def generate() -> Any:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
     codename = generate_codename(_locale_language())
+    derived = services().hasher.derive(codename)
     tab_id = secrets.token_urlsafe(16)
-    pending: dict[str, str] = dict(session.get("codenames", {}))
+    # What /create needs, per tab; never the codename, which exists only on this page.
+    pending: dict[str, list[str]] = dict(session.get("pending_accounts", {}))
     while len(pending) >= MAX_PENDING_CODENAMES:
         pending.pop(next(iter(pending)))
-    pending[tab_id] = codename
-    session["codenames"] = pending
+    pending[tab_id] = [derived.filesystem_id, derived.key_passphrase]
+    session["pending_accounts"] = pending
     return render_template("generate.html", codename=codename, tab_id=tab_id)
 
 
@@ -174,21 +177,18 @@ def create() -> Any:
     if g.source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
-    tab_id = request.form.get("tab_id", "")
-    codename = dict(session.get("codenames", {})).get(tab_id)
-    if codename is None:
+    pending = dict(session.get("pending_accounts", {})).get(request.form.get("tab_id", ""))
+    if pending is None:
         reset_session()
         logged_out_notice()
         return redirect(url_for("main.index"))
-    svc = services()
+    derived = SourceSecrets(filesystem_id=pending[0], key_passphrase=pending[1])
     try:
-        source = sources_domain.create_source(current_db(), svc.hasher, svc.pgp, codename)
+        source = sources_domain.create_source(current_db(), services().pgp, derived)
     except (SourceCreationError, OpenPGPError):
-        current_db().rollback()
         flash(gettext("There was a temporary problem creating your account. Please try again."), "error")
         return redirect(url_for("main.index"))
-    derived = svc.hasher.derive(codename)
-    _log_in(source, derived.key_passphrase)  # also erases every pending codename
+    _log_in(source, derived.key_passphrase)  # also erases every pending account
     session["new_source"] = True
     return redirect(url_for("main.lookup"))
 

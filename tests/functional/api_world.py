@@ -41,7 +41,7 @@ def seed_source(
     """A live source with a message and/or a document, and optionally a reply by journalist
     id `reply_by` (or a pending source when neither message nor document is given)."""
     with db.unit_of_work(services.sessions) as session:
-        source = create_source(session, services.hasher, services.pgp, generate_codename("en"))
+        source = create_source(session, services.pgp, services.hasher.derive(generate_codename("en")))
         seeded = SeededSource(source.uuid, source.filesystem_id, source.public_key, source.fingerprint)
         if message or document:
             upload = Upload(io.BytesIO(document), "evidence.txt", len(document)) if document else None

@@ -94,7 +94,7 @@ def add_source(services: Services, message: str = "A message for the newsroom.",
 
     codename = generate_codename("en")
     with db.unit_of_work(services.sessions) as session:
-        source = create_source(session, services.hasher, services.pgp, codename)
+        source = create_source(session, services.pgp, services.hasher.derive(codename))
         upload = Upload(io.BytesIO(document), "evidence.txt", len(document)) if document else None
         store_submission(session, services.store, services.pgp, services.hasher, source,
                          current_config(session), message, upload, services.settings.max_document_bytes)

@@ -21,7 +21,7 @@ from securedrop.services import Services
 def _create(services: Services, codename: str | None = None) -> tuple[str, int]:
     codename = codename or generate_codename()
     with db.unit_of_work(services.sessions) as session:
-        source = sources_domain.create_source(session, services.hasher, services.pgp, codename)
+        source = sources_domain.create_source(session, services.pgp, services.hasher.derive(codename))
         session.flush()
         return codename, source.id
 
@@ -29,14 +29,14 @@ def _create(services: Services, codename: str | None = None) -> tuple[str, int]:
 def test_same_codename_cannot_create_twice(services: Services) -> None:
     codename, _ = _create(services)
     with pytest.raises(SourceCreationError), db.unit_of_work(services.sessions) as session:
-        sources_domain.create_source(session, services.hasher, services.pgp, codename)
+        sources_domain.create_source(session, services.pgp, services.hasher.derive(codename))
 
 
 def test_no_free_designation_fails_like_a_collision(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sources_domain, "generate_designation", lambda: "taken name")
     _create(services)
     with pytest.raises(SourceCreationError), db.unit_of_work(services.sessions) as session:
-        sources_domain.create_source(session, services.hasher, services.pgp, generate_codename())
+        sources_domain.create_source(session, services.pgp, services.hasher.derive(generate_codename()))
     with services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Source)) == 1
 
