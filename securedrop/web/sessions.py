@@ -7,13 +7,13 @@ import binascii
 import hashlib
 import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Request, Response
 from flask import request as flask_request
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.datastructures import CallbackDict
 
@@ -46,7 +46,6 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.regenerating = False
         self.destroyed = False
         self.renew = False
-        self.expires_at: datetime | None = None
         self.source_id: int | None = None
         self.journalist_id: int | None = None
 
@@ -150,7 +149,6 @@ class ServerSessionInterface(SessionInterface):
             session = ServerSession(data, id_hash, key)
             session.source_id = record.source_id
             session.journalist_id = record.journalist_id
-            session.expires_at = record.expires_at
             if self._renew_within is not None and record.expires_at - utcnow() < self._renew_within:
                 renewals = int(data.get("_renewals", 0))
                 if renewals < self._max_renewals:
@@ -223,17 +221,7 @@ class ServerSessionInterface(SessionInterface):
             )
 
     @staticmethod
-    def kill_for_source(db: Session, source_id: int) -> None:
-        db.execute(delete(WebSession).where(WebSession.source_id == source_id))
-
-    @staticmethod
-    def kill_for_journalist(db: Session, journalist_id: int) -> None:
-        db.execute(delete(WebSession).where(WebSession.journalist_id == journalist_id))
-
-    @staticmethod
     def purge_expired(db: Session) -> int:
-        expired = db.scalars(select(WebSession.id_hash).where(WebSession.expires_at <= utcnow())).all()
-        if expired:
-            db.execute(delete(WebSession).where(WebSession.id_hash.in_(expired)))
-        return len(expired)
-
+        """Delete every expired record; returns how many."""
+        result = db.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
+        return int(result.rowcount)  # type: ignore[attr-defined]
