@@ -36,11 +36,13 @@ class Source(Base):
     #: codename (see crypto.sealing); useless without the codename.
     sealed_secret_key: Mapped[bytes]
 
+    # passive_deletes: every child's foreign key is ON DELETE CASCADE (SQLite runs with
+    # foreign_keys=ON), so deleting a source or an item never loads its children first.
     submissions: Mapped[list[Submission]] = relationship(
-        back_populates="source", order_by="Submission.id", cascade="all, delete-orphan"
+        back_populates="source", order_by="Submission.id", cascade="all, delete-orphan", passive_deletes=True
     )
     replies: Mapped[list[Reply]] = relationship(
-        back_populates="source", order_by="Reply.id", cascade="all, delete-orphan"
+        back_populates="source", order_by="Reply.id", cascade="all, delete-orphan", passive_deletes=True
     )
 
     @property
@@ -64,8 +66,8 @@ class Submission(Base):
     checksum: Mapped[str] = mapped_column(String(71))
 
     source: Mapped[Source] = relationship(back_populates="submissions")
-    seen_files: Mapped[list[SeenFile]] = relationship(cascade="all, delete-orphan")
-    seen_messages: Mapped[list[SeenMessage]] = relationship(cascade="all, delete-orphan")
+    seen_files: Mapped[list[SeenFile]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    seen_messages: Mapped[list[SeenMessage]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (UniqueConstraint("source_id", "filename"),)
 
@@ -95,7 +97,7 @@ class Reply(Base):
 
     source: Mapped[Source] = relationship(back_populates="replies")
     journalist: Mapped[Journalist] = relationship()
-    seen_replies: Mapped[list[SeenReply]] = relationship(cascade="all, delete-orphan")
+    seen_replies: Mapped[list[SeenReply]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (UniqueConstraint("source_id", "filename"),)
 
