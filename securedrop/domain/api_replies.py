@@ -9,11 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from securedrop import db
 from securedrop.domain import DomainError, ReplyRejected
-from securedrop.domain.sources import next_interaction
-from securedrop.models import Journalist, Reply, SeenReply, Source
-from securedrop.storage.names import reply_name
+from securedrop.domain.replies import store_reply
+from securedrop.models import Journalist, Reply, Source
 from securedrop.storage.store import Store
 
 ARMOR_BEGIN = "-----BEGIN PGP MESSAGE-----"
@@ -79,24 +77,7 @@ def store_encrypted_reply(
     def write(out: Path) -> None:
         out.write_bytes(data)
 
-    staged = store.stage(source.filesystem_id, write)
     try:
-        filename = reply_name(next_interaction(session, source), source.journalist_filename)
-        path: Path = store.place(staged, source.filesystem_id, filename)
-    finally:
-        staged.discard()
-    db.on_rollback(session, lambda: path.unlink(missing_ok=True))
-    # By ids, not relationships: begin_nested() flushes first, and a reply already in
-    # source.replies but not yet in the session would be a half-added object.
-    reply = Reply(source_id=source.id, journalist_id=journalist.id, filename=filename, size=staged.size,
-                  checksum=staged.checksum)
-    if chosen is not None:
-        reply.uuid = chosen
-    try:
-        with session.begin_nested():
-            session.add(reply)
+        return store_reply(session, store, source, journalist, write, chosen)
     except IntegrityError as exc:  # a concurrent request took the uuid meanwhile
         raise ReplyUUIDInUse() from exc
-    session.add(SeenReply(reply_id=reply.id, journalist_id=journalist.id))
-    session.flush()
-    return reply

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from securedrop import db
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain import NotFound, ReplyRejected
-from securedrop.domain.sources import next_interaction, unlock_secret_key
+from securedrop.domain.sources import place_next, unlock_secret_key
 from securedrop.models import Journalist, Reply, SeenReply, Source
 from securedrop.storage.names import interaction_number, reply_name
 from securedrop.storage.store import Store
@@ -37,21 +38,34 @@ def send_reply(
     if len(text) > MAX_REPLY_CHARS:
         raise ReplyRejected("too long")
     public_key = source.public_key
-    staged = store.stage(
-        source.filesystem_id, lambda out: pgp.encrypt_reply(text, public_key, out)
-    )
+    return store_reply(session, store, source, journalist, lambda out: pgp.encrypt_reply(text, public_key, out))
+
+
+def store_reply(
+    session: Session, store: Store, source: Source, journalist: Journalist, write: Callable[[Path], None],
+    reply_uuid: str | None = None,
+) -> Reply:
+    """Store the encrypted reply `write` produces, seen by its author.
+
+    Raises:
+        IntegrityError: `reply_uuid` is taken (the savepoint is rolled back; the file goes
+            with the transaction).
+    """
+    staged = store.stage(source.filesystem_id, write)
     try:
-        filename = reply_name(next_interaction(session, source), source.journalist_filename)
-        path = store.place(staged, source.filesystem_id, filename)
+        filename = place_next(session, store, source, staged, reply_name)
     finally:
         staged.discard()
-    db.on_rollback(session, lambda: path.unlink(missing_ok=True))
-    reply = Reply(
-        source=source, journalist=journalist, filename=filename, size=staged.size, checksum=staged.checksum
-    )
-    session.add(reply)
-    session.flush()
+    # By ids, not relationships: begin_nested() flushes first, and a reply already in
+    # source.replies but not yet in the session would be a half-added object.
+    reply = Reply(source_id=source.id, journalist_id=journalist.id, filename=filename, size=staged.size,
+                  checksum=staged.checksum)
+    if reply_uuid is not None:
+        reply.uuid = reply_uuid
+    with session.begin_nested():
+        session.add(reply)
     session.add(SeenReply(reply_id=reply.id, journalist_id=journalist.id))
+    session.flush()
     return reply
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -16,7 +17,7 @@ from securedrop.crypto.openpgp import OpenPGP
 from securedrop.crypto.sealing import derive_key, seal, unseal
 from securedrop.domain import SourceCreationError
 from securedrop.models import Source
-from securedrop.storage.store import Store
+from securedrop.storage.store import StagedFile, Store
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,21 @@ def next_interaction(session: Session, source: Source) -> int:
     ).scalar_one()
     source.interaction_count = number
     return int(number)
+
+
+def place_next(
+    session: Session, store: Store, source: Source, staged: StagedFile, namer: Callable[[int, str], str]
+) -> str:
+    """Move `staged` into the source's directory under `namer(next number, designation)`;
+    the file is unlinked again if the transaction rolls back. Returns the file name.
+
+    Every message, document and reply is stored this way, so none is left behind by a
+    transaction that does not commit.
+    """
+    filename = namer(next_interaction(session, source), source.journalist_filename)
+    path = store.place(staged, source.filesystem_id, filename)
+    db.on_rollback(session, lambda: path.unlink(missing_ok=True))
+    return filename
 
 
 def delete_source(session: Session, store: Store, source: Source) -> None:

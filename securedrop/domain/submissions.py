@@ -10,7 +10,6 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from securedrop import db
 from securedrop.crypto.codenames import normalize_codename
 from securedrop.crypto.derivation import CodenameHasher
 from securedrop.crypto.openpgp import OpenPGP
@@ -23,7 +22,7 @@ from securedrop.domain import (
     FirstMessageTooShort,
     MessageTooLong,
 )
-from securedrop.domain.sources import next_interaction
+from securedrop.domain.sources import place_next
 from securedrop.models import InstanceConfig, Source, Submission
 from securedrop.models.base import utcnow
 from securedrop.storage.gzipstream import GzipReader
@@ -111,9 +110,7 @@ def store_submission(
             encrypted = store.stage(fsid, lambda out: pgp.encrypt_stream_to_submission_key(gz, out))  # type: ignore[arg-type]
             staged.append((encrypted, document_name))
         for item, namer in staged:
-            filename = namer(next_interaction(session, source), source.journalist_filename)
-            path = store.place(item, fsid, filename)
-            db.on_rollback(session, lambda p=path: p.unlink(missing_ok=True))  # type: ignore[misc]
+            filename = place_next(session, store, source, item, namer)
             row = Submission(source=source, filename=filename, size=item.size, checksum=item.checksum)
             session.add(row)
             rows.append(row)
