@@ -7,23 +7,17 @@ inside a desktop client's 20 s timeout.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from securedrop.domain import NotFound
+from securedrop.domain.sources import live_conditions
 from securedrop.models import Reply, SeenFile, SeenMessage, SeenReply, Source, Submission
 from securedrop.models.journalists import Journalist
-from securedrop.storage import PathError
-from securedrop.storage.store import Store, sha256_file
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,28 +56,16 @@ class ReplyView:
     seen_by: list[str]
 
 
-@dataclass(frozen=True)
-class FileToSend:
-    path: Path
-    filename: str
-    checksum: str  # "sha256:<hex>" of exactly the bytes at `path`
-
-
-def _live() -> list[Any]:
-    # The same rule as the web index: pending sources and deleted ones are invisible.
-    return [Source.pending.is_(False), Source.deleted_at.is_(None)]
-
-
-
 def _collect_seen_by(session: Session, seen: dict[int, list[str]], query: Select[int, str]) -> None:
     """Add each (item id, journalist uuid) row of `query` to `seen`, without duplicates."""
     for item_id, journalist_uuid in session.execute(query):
         if journalist_uuid not in seen[item_id]:
             seen[item_id].append(journalist_uuid)
 
+
 def live_source(session: Session, source_uuid: str) -> Source:
     """Raises: NotFound: unknown (or malformed) uuid, pending or deleted source."""
-    source = session.scalar(select(Source).where(Source.uuid == source_uuid, *_live()))
+    source = session.scalar(select(Source).where(Source.uuid == source_uuid, *live_conditions()))
     if source is None:
         raise NotFound(source_uuid)
     return source
@@ -109,14 +91,14 @@ def source_reply(session: Session, source: Source, reply_uuid: str) -> Reply:
 
 def source_views(session: Session, source_id: int | None = None) -> list[SourceView]:
     """Live sources (or one of them) with document and message counts, by id: two queries."""
-    conditions = _live() + ([Source.id == source_id] if source_id is not None else [])
+    conditions = live_conditions() + ([Source.id == source_id] if source_id is not None else [])
     rows = session.execute(
         select(
             Source.id, Source.uuid, Source.journalist_designation, Source.is_starred, Source.last_updated,
             Source.interaction_count, Source.public_key, Source.fingerprint,
         ).where(*conditions).order_by(Source.id)
     ).all()
-    is_message = Submission.filename.like("%-msg.gpg")
+    is_message = Submission.is_message
     counted = (
         select(
             Submission.source_id,
@@ -149,7 +131,7 @@ def submission_views(
 ) -> list[SubmissionView]:
     """Submissions of live sources (or of one source, or one submission) with the uuids
     of the journalists who have seen each: three queries."""
-    conditions = _live()
+    conditions = live_conditions()
     if source_id is not None:
         conditions.append(Submission.source_id == source_id)
     if submission_id is not None:
@@ -179,7 +161,7 @@ def submission_views(
 
 def reply_views(session: Session, source_id: int | None = None, reply_id: int | None = None) -> list[ReplyView]:
     """Replies of live sources (or of one source, or one reply) with author and seen-by: two queries."""
-    conditions = _live()
+    conditions = live_conditions()
     if source_id is not None:
         conditions.append(Reply.source_id == source_id)
     if reply_id is not None:
@@ -220,22 +202,3 @@ def all_journalists(session: Session) -> list[Journalist]:
     """Every account by id, the `deleted` placeholder included: clients resolve `seen_by`
     and reply authors against this list."""
     return list(session.scalars(select(Journalist).order_by(Journalist.id)))
-
-
-def file_to_send(store: Store, source: Source, item: Submission | Reply) -> FileToSend:
-    """The stored file of an item, exactly as stored. Never marks anything seen: only an
-    explicit `seen` call does (clients show "unread" until then).
-
-    Raises:
-        NotFound: the file is missing from the store (logged as an integrity fault).
-    """
-    try:
-        path = store.path(source.filesystem_id, item.filename)
-    except PathError as exc:
-        log.error("a stored item has an invalid file name")
-        raise NotFound(item.uuid) from exc
-    if not path.is_file():
-        log.error("a stored file is missing from the store")
-        raise NotFound(item.uuid)
-    checksum = item.checksum if item.checksum and item.checksum.startswith("sha256:") else sha256_file(path)
-    return FileToSend(path, item.filename, checksum)

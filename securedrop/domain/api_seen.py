@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from securedrop.domain import DomainError, NotFound
 from securedrop.domain.collections import mark_seen
+from securedrop.domain.sources import live_conditions
 from securedrop.models import Reply, Source, Submission
 from securedrop.models.journalists import Journalist
 
@@ -33,7 +34,7 @@ def _live_items(session: Session, model: Any, ids: list[str]) -> dict[str, Any]:
     found = session.scalars(
         select(model)
         .join(Source, Source.id == model.source_id)
-        .where(model.uuid.in_(ids), Source.pending.is_(False), Source.deleted_at.is_(None))
+        .where(model.uuid.in_(ids), *live_conditions())
     )
     return {item.uuid: item for item in found}
 

@@ -134,6 +134,24 @@ def _find_item(session: Session, source: Source, filename: str) -> Submission | 
     return item
 
 
+def locate_file(store: Store, source: Source, item: Submission | Reply) -> Download:
+    """The stored file of an item, to send exactly as stored. Marks nothing seen.
+
+    Raises:
+        NotFound: the file is missing from the store, or its recorded name is unusable
+            (both logged as integrity faults).
+    """
+    try:
+        path = store.path(source.filesystem_id, item.filename)
+    except PathError as exc:
+        log.error("a stored item has an invalid file name")
+        raise NotFound(item.filename) from exc
+    if not path.is_file():
+        log.error("a stored file is missing from the store")
+        raise NotFound(item.filename)
+    return Download(path, item.filename, item.checksum)
+
+
 def open_item(session: Session, store: Store, source: Source, filename: str, journalist: Journalist) -> Download:
     """One encrypted file to send as it is stored, marked seen by `journalist`.
 
@@ -142,18 +160,14 @@ def open_item(session: Session, store: Store, source: Source, filename: str, jou
         NotFound: the source has no such file (or it is missing from the store).
     """
     item = _find_item(session, source, filename)
-    try:
-        path = store.path(source.filesystem_id, item.filename)
-    except PathError as exc:
-        raise InvalidFileName(filename) from exc
-    if not path.is_file():
-        log.error("a stored file is missing from the store")
-        raise NotFound(filename)
+    download = locate_file(store, source, item)
     mark_seen(session, journalist.id, [item])
-    return Download(path, item.filename, item.checksum)
+    return download
 
 
-def _discard(session: Session, store: Store, source: Source, items: list[Submission | Reply]) -> None:
+def delete_loaded_items(session: Session, store: Store, source: Source, items: list[Submission | Reply]) -> None:
+    """Delete these submissions and replies of `source`; their files are securely deleted
+    once the transaction commits."""
     paths = [store.path(source.filesystem_id, item.filename) for item in items]
     for item in items:
         session.delete(item)
@@ -177,14 +191,14 @@ def delete_items(session: Session, store: Store, source: Source, filenames: list
     if not filenames:
         raise NothingSelected()
     items = [_find_item(session, source, name) for name in dict.fromkeys(filenames)]
-    _discard(session, store, source, items)
+    delete_loaded_items(session, store, source, items)
     return len(items)
 
 
 def delete_source_data(session: Session, store: Store, source: Source) -> int:
     """Delete every submission and reply of a source but keep its account."""
     items: list[Submission | Reply] = [*source.submissions, *source.replies]
-    _discard(session, store, source, items)
+    delete_loaded_items(session, store, source, items)
     return len(items)
 
 

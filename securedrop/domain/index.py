@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from securedrop.domain import NotFound
 from securedrop.domain.collections import NothingSelected
+from securedrop.domain.sources import live_conditions
 from securedrop.models import SeenFile, SeenMessage, Source, Submission
 
 PAGE_SIZE = 100
@@ -37,10 +38,6 @@ class IndexPage:
     pages: int
 
 
-def _live() -> list[object]:
-    return [Source.pending.is_(False), Source.deleted_at.is_(None)]
-
-
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -51,18 +48,18 @@ def list_sources(
     """One page of live sources (not pending, not deleted): starred first, then newest
     activity first, with counts computed by the database in three queries whatever the
     number of sources."""
-    conditions = _live()
+    conditions = live_conditions()
     wanted = " ".join(designation_filter.split()).lower()[:MAX_FILTER_CHARS]
     if wanted:
         conditions.append(Source.journalist_designation.ilike(f"%{_escape_like(wanted)}%", escape="\\"))
-    total = int(session.scalar(select(func.count()).select_from(Source).where(*conditions)) or 0)  # type: ignore[arg-type]
+    total = int(session.scalar(select(func.count()).select_from(Source).where(*conditions)) or 0)
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     sources = session.execute(
         select(
             Source.id, Source.filesystem_id, Source.journalist_designation, Source.last_updated, Source.is_starred
         )
-        .where(*conditions)  # type: ignore[arg-type]
+        .where(*conditions)
         .order_by(Source.is_starred.desc(), Source.last_updated.desc(), Source.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
@@ -70,7 +67,7 @@ def list_sources(
     ids = [row.id for row in sources]
     counts: dict[int, tuple[int, int, int]] = {}
     if ids:
-        is_message = Submission.filename.like("%-msg.gpg")
+        is_message = Submission.is_message
         unseen = and_(SeenFile.id.is_(None), SeenMessage.id.is_(None))
         aggregate = (
             select(
@@ -110,7 +107,7 @@ def live_source(session: Session, filesystem_id: str) -> Source:
         NotFound: unknown, pending or deleted.
     """
     source: Source | None = session.scalar(
-        select(Source).where(Source.filesystem_id == filesystem_id, *_live())  # type: ignore[arg-type]
+        select(Source).where(Source.filesystem_id == filesystem_id, *live_conditions())
     )
     if source is None:
         raise NotFound(filesystem_id)
@@ -129,7 +126,7 @@ def selected_sources(session: Session, filesystem_ids: list[str]) -> list[Source
         raise NothingSelected()
     found = list(
         session.scalars(
-            select(Source).where(Source.filesystem_id.in_(wanted), *_live()).order_by(Source.id)  # type: ignore[arg-type]
+            select(Source).where(Source.filesystem_id.in_(wanted), *live_conditions()).order_by(Source.id)
         )
     )
     if len(found) != len(wanted):

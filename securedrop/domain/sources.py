@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 
 MAX_DESIGNATION_DRAWS = 50
 _SEAL_PURPOSE = b"securedrop source secret key v1"
+
+
+def live_conditions() -> list[ColumnElement[bool]]:
+    """What journalists see, in the index and the API alike: sources that have
+    submitted (not pending) and are not deleted."""
+    return [Source.pending.is_(False), Source.deleted_at.is_(None)]
 
 
 def _free_designation(session: Session) -> str:

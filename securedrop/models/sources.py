@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from securedrop.models.base import Base, UTCDateTime, new_uuid, utcnow
 from securedrop.models.journalists import Journalist
+from securedrop.storage.names import MESSAGE_SUFFIX, is_document_name, is_message_name
 
 
 class Source(Base):
@@ -71,13 +73,19 @@ class Submission(Base):
 
     __table_args__ = (UniqueConstraint("source_id", "filename"),)
 
-    @property
+    @hybrid_property
     def is_message(self) -> bool:
-        return self.filename.endswith("-msg.gpg")
+        """A message, not a document; also usable in queries (`Submission.is_message`)."""
+        return is_message_name(self.filename)
+
+    @is_message.inplace.expression
+    @classmethod
+    def _is_message_expression(cls) -> ColumnElement[bool]:
+        return cls.filename.like(f"%{MESSAGE_SUFFIX}")
 
     @property
     def is_file(self) -> bool:
-        return self.filename.endswith(("-doc.gz.gpg", "-doc.zip.gpg"))
+        return is_document_name(self.filename)
 
 
 class Reply(Base):

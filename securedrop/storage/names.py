@@ -16,8 +16,20 @@ def journalist_filename(designation: str) -> str:
     return "".join(c for c in lowered if c.isascii() and (c.isalnum() or c in "_-"))
 
 
+MESSAGE_SUFFIX = "-msg.gpg"
+DOCUMENT_SUFFIXES = ("-doc.gz.gpg", "-doc.zip.gpg")
+
+
 def message_name(n: int, jfn: str) -> str:
-    return f"{n}-{jfn}-msg.gpg"
+    return f"{n}-{jfn}{MESSAGE_SUFFIX}"
+
+
+def is_message_name(name: str) -> bool:
+    return name.endswith(MESSAGE_SUFFIX)
+
+
+def is_document_name(name: str) -> bool:
+    return name.endswith(DOCUMENT_SUFFIXES)
 
 
 def document_name(n: int, jfn: str) -> str:

@@ -10,6 +10,7 @@ from flask import Response
 
 from securedrop.domain.api_listing import ReplyView, SourceView, SubmissionView
 from securedrop.models.journalists import Journalist
+from securedrop.storage.names import is_document_name, is_message_name
 
 PREFIX = "/api/v1"
 
@@ -57,8 +58,8 @@ def submission_body(view: SubmissionView) -> dict[str, Any]:
         "uuid": view.uuid,
         "filename": view.filename,
         "size": view.size,
-        "is_file": view.filename.endswith(("doc.gz.gpg", "doc.zip.gpg")),
-        "is_message": view.filename.endswith("msg.gpg"),
+        "is_file": is_document_name(view.filename),
+        "is_message": is_message_name(view.filename),
         "is_read": bool(view.seen_by),
         "seen_by": view.seen_by,
         "source_url": source_url,

@@ -26,7 +26,7 @@ from securedrop.domain import api_listing as listing
 from securedrop.domain import authentication as authn
 from securedrop.domain.api_replies import InvalidReplyUUID, NotEncrypted, ReplyUUIDInUse, store_encrypted_reply
 from securedrop.domain.api_seen import NothingToMark, SeenItemNotFound, mark_resources_seen
-from securedrop.domain.collections import delete_items, delete_source_data
+from securedrop.domain.collections import delete_loaded_items, delete_source_data, locate_file
 from securedrop.domain.index import set_starred
 from securedrop.domain.sources import delete_source as delete_source_domain
 from securedrop.domain.tokens import issue_token, revoke_token
@@ -76,7 +76,7 @@ def _message(text: str, status: int = 200) -> Response:
 
 def _download(source: Source, item: Submission | Reply) -> Response:
     try:
-        found = listing.file_to_send(services().store, source, item)
+        found = locate_file(services().store, source, item)
     except NotFound as exc:
         raise HTTPNotFound() from exc
     response = send_file(
@@ -193,7 +193,7 @@ def single_submission(source_uuid: str, submission_uuid: str) -> Response:
     source = _source(source_uuid)
     item = _submission(source, submission_uuid)
     if request.method == "DELETE":
-        delete_items(current_db(), services().store, source, [item.filename])
+        delete_loaded_items(current_db(), services().store, source, [item])
         return _message("Submission deleted")
     (view,) = listing.submission_views(current_db(), submission_id=item.id)
     return json_response(submission_body(view))
@@ -245,7 +245,7 @@ def single_reply(source_uuid: str, reply_uuid: str) -> Response:
     source = _source(source_uuid)
     item = _reply(source, reply_uuid)
     if request.method == "DELETE":
-        delete_items(current_db(), services().store, source, [item.filename])
+        delete_loaded_items(current_db(), services().store, source, [item])
         return _message("Reply deleted")
     (view,) = listing.reply_views(current_db(), reply_id=item.id)
     return json_response(reply_body(view))
