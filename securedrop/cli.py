@@ -191,7 +191,7 @@ def cmd_onion_key(args: argparse.Namespace) -> int:
             issued = onion_keys.issue_key(session, journalist, args.device)
         except onion_keys.InvalidDeviceName:
             sys.exit("securedrop onion-key: give a device name of 1 to 100 characters")
-        address = onion_keys.recorded_journalist_onion(settings.data_dir / "onion")
+        address = onion_keys.recorded_journalist_onion(settings.onion_dir)
         print(f"Key {issued.row.uuid} for {journalist.username} on {issued.row.device_name}.")
         print("Private key for Tor Browser (shown this once; the server keeps only the public half):")
         print(f"  {issued.private_b32}")

@@ -80,6 +80,11 @@ class Settings:
         return self.data_dir / "keys"
 
     @property
+    def onion_dir(self) -> Path:
+        """The onion services' keys and the journalist onion's recorded address."""
+        return self.data_dir / "onion"
+
+    @property
     def max_request_bytes(self) -> int:
         return self.max_document_bytes + FORM_OVERHEAD_BYTES
 

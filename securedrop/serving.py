@@ -161,7 +161,7 @@ def serve(
     Raises:
         onion.OnionError: tor is unreachable, refuses us, or a key file is corrupt.
     """
-    onion_dir = settings.data_dir / "onion"
+    onion_dir = settings.onion_dir
     # Both keys are read (or created) before tor is touched: a corrupt file stops us here.
     source_key = onion.load_or_create_service_key(onion_dir / "source.key")
     journalist_key = onion.load_or_create_service_key(onion_dir / "journalist.key")

@@ -134,7 +134,8 @@ def authenticate(session: Session, username: str, passphrase: str, code: str, no
         LoginThrottled: too many attempts for this username.
         LoginFailed: unknown user, wrong or reused code, or wrong passphrase.
     """
-    journalist = find_journalist(session, username)
+    # Web form and API alike: surrounding spaces are never part of a username.
+    journalist = find_journalist(session, username.strip())
     if journalist is None:
         log.info("login failed: unknown username")
         raise LoginFailed()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, exists, select, update
@@ -70,8 +69,6 @@ class TwoFactor:
         return cls(otp.hotp_secret_from_hex(value), False)
 
 
-#: Everything that lets a journalist in without a password: web sessions now, API
-#: tokens when they arrive (append their deleter here). All run on the same transaction.
 def _end_web_sessions(session: Session, journalist_id: int) -> None:
     session.execute(
         delete(WebSession).where(WebSession.journalist_id == journalist_id),
@@ -79,13 +76,11 @@ def _end_web_sessions(session: Session, journalist_id: int) -> None:
     )
 
 
-CREDENTIAL_REVOKERS: list[Callable[[Session, int], None]] = [_end_web_sessions, revoke_all_tokens]
-
-
 def revoke_credentials(session: Session, journalist_id: int) -> None:
-    """End every session (and token) of a journalist, at once and on every device."""
-    for revoke in CREDENTIAL_REVOKERS:
-        revoke(session, journalist_id)
+    """End everything that lets a journalist in without a password: every web session
+    and API token, at once and on every device, in the caller's transaction."""
+    _end_web_sessions(session, journalist_id)
+    revoke_all_tokens(session, journalist_id)
 
 
 def _check_username(session: Session, username: str, exclude_id: int | None = None) -> str:

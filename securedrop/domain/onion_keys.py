@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from securedrop import onion
 from securedrop.domain import DomainError, NotFound
+from securedrop.domain.authentication import DELETED_USERNAME
+from securedrop.domain.journalists import ProtectedAccount
 from securedrop.models import Journalist
 from securedrop.models.onion_keys import OnionClientKey
 
@@ -40,8 +42,11 @@ def issue_key(session: Session, journalist: Journalist, device_name: str) -> Iss
     """A new x25519 key for one of `journalist`'s devices. Only the public half is stored.
 
     Raises:
+        ProtectedAccount: the `deleted` placeholder, which nobody uses.
         InvalidDeviceName: the name is empty or too long.
     """
+    if journalist.username == DELETED_USERNAME:
+        raise ProtectedAccount()
     name = " ".join(device_name.split())
     if not name or len(name) > MAX_DEVICE_NAME:
         raise InvalidDeviceName(name)

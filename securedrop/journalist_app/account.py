@@ -11,7 +11,8 @@ from securedrop.crypto.otp import InvalidHOTPSecret
 from securedrop.domain import authentication as auth
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app import offers, twofactor
-from securedrop.journalist_app.context import commit_now, journalist, now
+from securedrop.journalist_app.context import commit_now, journalist
+from securedrop.web.context import now
 from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")

@@ -15,7 +15,7 @@ from securedrop.domain import journalists as accounts
 from securedrop.domain.authentication import DELETED_USERNAME
 from securedrop.journalist_app import offers, twofactor
 from securedrop.journalist_app.account import hotp_secret_error, name_too_long, verify_failed
-from securedrop.journalist_app.context import admin_required, journalist
+from securedrop.journalist_app.context import journalist, require_admin
 from securedrop.models.journalists import Journalist
 from securedrop.web.transaction import current_db
 
@@ -23,10 +23,7 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@blueprint.before_request
-@admin_required
-def _admins_only() -> None:
-    return None
+blueprint.before_request(require_admin)
 
 
 def _user(user_id: int) -> Journalist:
@@ -92,7 +89,6 @@ def add_user() -> Any:
         flash(_account_error(exc), "error")
         return render_template("admin_add.html", offered=offers.offer("new"), form=form), 400
     offers.forget()
-    current_db().flush()
     twofactor.begin(user, two_factor)
     flash(gettext('The account "%(username)s" was added. Verify its two-factor code now.',
                   username=user.username), "success")
@@ -110,14 +106,13 @@ def edit_user(user_id: int) -> Any:
             )
         except accounts.AccountError as exc:
             flash(_account_error(exc), "error")
-            return _render_edit(user_id, 400)
+            return _render_edit(user, 400)
         flash(gettext("Account updated."), "success")
         return redirect(url_for("admin.edit_user", user_id=user.id))
-    return _render_edit(user_id)
+    return _render_edit(user)
 
 
-def _render_edit(user_id: int, status: int = 200, new_passphrase: str | None = None) -> tuple[str, int]:
-    user = _user(user_id)
+def _render_edit(user: Journalist, status: int = 200, new_passphrase: str | None = None) -> tuple[str, int]:
     offered = offers.offer(user.id) if user.id != journalist().id else None
     return render_template("admin_edit.html", user=user, offered=offered, new_passphrase=new_passphrase), status
 
@@ -132,9 +127,9 @@ def set_password(user_id: int) -> Any:
         accounts.set_passphrase(current_db(), user, passphrase, offers.offered(user.id))
     except accounts.AccountError as exc:
         flash(_account_error(exc), "error")
-        return _render_edit(user_id, 400)
+        return _render_edit(user, 400)
     flash(gettext("Passphrase updated. Every session of this account has ended."), "success")
-    return _render_edit(user_id, new_passphrase=passphrase)
+    return _render_edit(user, new_passphrase=passphrase)
 
 
 @blueprint.route("/reset-2fa-totp", methods=["POST"])

@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from securedrop.domain import instance_admin as settings_domain
 from securedrop.domain.instance import current_config
-from securedrop.journalist_app.context import admin_required, journalist
+from securedrop.journalist_app.context import journalist, require_admin
 from securedrop.web.context import services
 from securedrop.web.transaction import current_db
 
@@ -19,10 +19,7 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("admin_config", __name__, url_prefix="/admin")
 
 
-@blueprint.before_request
-@admin_required
-def _admins_only() -> None:
-    return None
+blueprint.before_request(require_admin)
 
 
 def _render(status: int = 200) -> tuple[str, int]:

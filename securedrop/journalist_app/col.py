@@ -13,10 +13,10 @@ from securedrop.domain import collections as coll
 from securedrop.domain.index import live_source, selected_sources, set_starred
 from securedrop.domain.replies import MAX_REPLY_CHARS
 from securedrop.domain.sources import delete_source
-from securedrop.journalist_app.context import journalist, now, render_error
+from securedrop.journalist_app.context import journalist, render_error
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
-from securedrop.web.context import services
+from securedrop.web.context import now, services
 from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("col", __name__)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from functools import wraps
-from typing import Any
-
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from securedrop import db
-from securedrop.models.base import utcnow
 from securedrop.models.journalists import Journalist
 from securedrop.web.context import server_session
 from securedrop.web.sessions import STATELESS_PREFIX
@@ -20,12 +14,6 @@ from securedrop.web.transaction import current_db
 
 #: Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"main.login", "main.robots", "main.logo", "static"}
-
-
-def now() -> datetime:
-    """The current time; tests may set SECUREDROP_CLOCK to step through TOTP windows."""
-    clock: Callable[[], datetime] | None = current_app.config.get("SECUREDROP_CLOCK")
-    return clock() if clock is not None else utcnow()
 
 
 def journalist() -> Journalist:
@@ -69,15 +57,12 @@ def load_journalist() -> Response | None:
     return redirect(url_for("main.login"))
 
 
-def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not journalist().is_admin:
-            flash(gettext("Only admins can access this page."), "error")
-            return redirect(url_for("main.index"))
-        return view(*args, **kwargs)
-
-    return wrapper
+def require_admin() -> Response | None:
+    """A blueprint's before_request: everyone but admins is sent back to the index."""
+    if not journalist().is_admin:
+        flash(gettext("Only admins can access this page."), "error")
+        return redirect(url_for("main.index"))
+    return None
 
 
 def render_error(message: str, status: int) -> tuple[str, int]:

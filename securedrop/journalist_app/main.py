@@ -14,8 +14,8 @@ from securedrop.domain import authentication as auth
 from securedrop.domain.index import list_sources, live_source
 from securedrop.domain.instance_admin import logo_path
 from securedrop.domain.replies import MAX_REPLY_CHARS, send_reply
-from securedrop.journalist_app.context import commit_now, journalist, now, render_error
-from securedrop.web.context import server_session, services
+from securedrop.journalist_app.context import commit_now, journalist, render_error
+from securedrop.web.context import now, server_session, services
 from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("main", __name__)

@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from securedrop.domain import NotFound, onion_keys
 from securedrop.domain import journalists as accounts
-from securedrop.journalist_app.context import admin_required
-from securedrop.services import Services
+from securedrop.journalist_app.context import require_admin
+from securedrop.web.context import services
 from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("onion_keys", __name__, url_prefix="/admin/onion-keys")
 
 
-@blueprint.before_request
-@admin_required
-def _admins_only() -> None:
-    return None
+blueprint.before_request(require_admin)
 
 
 def _journalist_onion() -> str | None:
-    services: Services = current_app.extensions["securedrop.services"]
-    return onion_keys.recorded_journalist_onion(services.settings.data_dir / "onion")
+    return onion_keys.recorded_journalist_onion(services().settings.onion_dir)
 
 
 @blueprint.route("/")
 def index() -> str:
-    users = [u for u in accounts.list_journalists(current_db())]
     return render_template(
-        "onion_keys.html", keys=onion_keys.list_keys(current_db()), users=users, onion=_journalist_onion()
+        "onion_keys.html",
+        keys=onion_keys.list_keys(current_db()),
+        users=accounts.list_journalists(current_db()),
+        onion=_journalist_onion(),
     )
 
 
@@ -37,10 +35,9 @@ def index() -> str:
 def issue() -> Response | str:
     try:
         owner = accounts.get_journalist(current_db(), int(request.form.get("uid", "")))
-    except (ValueError, NotFound):
-        abort(400, gettext("No such user."))
-    try:
         issued = onion_keys.issue_key(current_db(), owner, request.form.get("device", ""))
+    except (ValueError, NotFound, accounts.ProtectedAccount):
+        abort(400, gettext("No such user."))
     except onion_keys.InvalidDeviceName:
         flash(gettext("Give the device a name of 1 to 100 characters."), "error")
         return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]

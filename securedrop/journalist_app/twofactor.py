@@ -9,9 +9,8 @@ from securedrop.crypto import otp, qr
 from securedrop.domain import authentication as auth
 from securedrop.domain.instance import current_config
 from securedrop.domain.journalists import TwoFactor, set_two_factor
-from securedrop.journalist_app.context import now
 from securedrop.models.journalists import Journalist
-from securedrop.web.context import server_session
+from securedrop.web.context import now, server_session
 from securedrop.web.transaction import current_db
 
 _KEY = "pending_2fa"

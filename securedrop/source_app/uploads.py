@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import IO
 
-from flask import Request, current_app, g
+from flask import Request, g
 
 from securedrop.storage.spool import EncryptedSpool
+from securedrop.web.context import services
 
 
 class SpoolingRequest(Request):
@@ -20,8 +20,7 @@ class SpoolingRequest(Request):
         filename: str | None = None,
         content_length: int | None = None,
     ) -> IO[bytes]:
-        tmp_dir: Path = current_app.extensions["securedrop.services"].settings.tmp_dir
-        spool = EncryptedSpool(tmp_dir, expected_size=content_length)
+        spool = EncryptedSpool(services().settings.tmp_dir, expected_size=content_length)
         # Closed at the end of the request even if parsing fails half-way (413).
         g.setdefault("spools", []).append(spool)
         return spool  # type: ignore[return-value]

@@ -1,9 +1,13 @@
-"""Per-request accessors both apps share: the app's services and its server-side session."""
+"""Per-request accessors the apps and the API share: services, clock, server-side session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import current_app, session
 
+from securedrop.models.base import utcnow
 from securedrop.services import Services
 from securedrop.web.sessions import ServerSession
 
@@ -11,6 +15,12 @@ from securedrop.web.sessions import ServerSession
 def services() -> Services:
     """The collaborators the app factory built (stored on the app, never a module global)."""
     return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
+
+
+def now() -> datetime:
+    """The current time; tests may set SECUREDROP_CLOCK to step through TOTP windows."""
+    clock: Callable[[], datetime] | None = current_app.config.get("SECUREDROP_CLOCK")
+    return clock() if clock is not None else utcnow()
 
 
 def server_session() -> ServerSession:

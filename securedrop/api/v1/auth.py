@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge
 
 from securedrop.domain.tokens import InvalidToken, journalist_for_token
-from securedrop.models.base import utcnow
 from securedrop.models.journalists import Journalist
-from securedrop.services import Services
+from securedrop.web.context import now
 from securedrop.web.transaction import current_db
 
 #: The largest request body accepted (an armored reply to two keys of a 100,000-character
@@ -29,16 +26,6 @@ class ApiForbidden(Forbidden):
     """403 for a missing, malformed, unknown, expired or revoked token (never 401)."""
 
     description = FORBIDDEN_MESSAGE
-
-
-def services() -> Services:
-    return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
-
-
-def now() -> datetime:
-    """The current time; tests may set SECUREDROP_CLOCK (as the web login does)."""
-    clock: Callable[[], datetime] | None = current_app.config.get("SECUREDROP_CLOCK")
-    return clock() if clock is not None else utcnow()
 
 
 def presented_token() -> str | None:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from securedrop import db
 from securedrop.api.v1 import auth
-from securedrop.api.v1.auth import journalist, json_body, now, services
+from securedrop.api.v1.auth import journalist, json_body
 from securedrop.api.v1.responses import (
     current_user_body,
     json_error,
@@ -31,6 +31,7 @@ from securedrop.domain.index import set_starred
 from securedrop.domain.sources import delete_source as delete_source_domain
 from securedrop.domain.tokens import issue_token, revoke_token
 from securedrop.models import Reply, Source, Submission
+from securedrop.web.context import now, services
 from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -119,7 +120,7 @@ def token() -> Response:
     session = current_db()
     try:
         found = authn.authenticate(
-            session, body["username"], body["passphrase"], "".join(body["one_time_code"].split()), now()
+            session, body["username"], body["passphrase"], body["one_time_code"], now()
         )
     except authn.LoginFailed:
         # Keep the attempt record and the consumed code, or the throttle and the replay
