@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from securedrop.crypto.wordlists import codename_words, designation_words
+from securedrop.crypto.wordlists import designation_words, diceware_phrase
 
 CODENAME_WORDS = 7
 CODENAME_MAX_LENGTH = 128
@@ -14,8 +14,7 @@ _ALLOWED = re.compile(r"[A-Za-z0-9\-\s]+")
 
 def generate_codename(language: str = "en") -> str:
     """Seven words from the list of the source's language, joined by single spaces."""
-    words = codename_words(language)
-    return " ".join(secrets.choice(words) for _ in range(CODENAME_WORDS))
+    return diceware_phrase(CODENAME_WORDS, language)
 
 
 def normalize_codename(raw: str) -> str | None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from securedrop.crypto.wordlists import codename_words
+from securedrop.crypto.wordlists import diceware_phrase
 
 PASSPHRASE_WORDS = 7
 MIN_PASSPHRASE_CHARS = 14
@@ -19,8 +17,7 @@ HASHER = PasswordHasher(time_cost=4, memory_cost=2**16, parallelism=2, hash_len=
 
 def generate_passphrase() -> str:
     """Seven English diceware words: users never choose their own."""
-    words = codename_words("en")
-    return " ".join(secrets.choice(words) for _ in range(PASSPHRASE_WORDS))
+    return diceware_phrase(PASSPHRASE_WORDS, "en")
 
 
 def passphrase_acceptable(passphrase: str) -> bool:

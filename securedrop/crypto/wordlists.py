@@ -1,8 +1,9 @@
-"""Word lists for codenames and designations, loaded from the `diceware` package and checked."""
+"""Word lists from the `diceware` package, checked, and the diceware phrases drawn from them."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from functools import cache
 from importlib import resources
 
@@ -78,3 +79,9 @@ def designation_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def supported_codename_languages() -> list[str]:
     return sorted(CODENAME_LISTS)
+
+
+def diceware_phrase(count: int, language: str = "en") -> str:
+    """`count` words drawn with `secrets` from the codename list of `language`, space-joined."""
+    words = codename_words(language)
+    return " ".join(secrets.choice(words) for _ in range(count))

@@ -12,14 +12,11 @@ from flask_wtf.csrf import CSRFProtect
 from securedrop import i18n
 from securedrop.api import install as install_api
 from securedrop.config import Settings
-from securedrop.domain.instance import current_config
-from securedrop.domain.instance_admin import logo_path
 from securedrop.journalist_app import account, admin, admin_config, col, errors, main, onion_keys
 from securedrop.journalist_app.context import load_journalist
 from securedrop.services import Services, build_services
 from securedrop.web import headers, partials, transaction
 from securedrop.web.sessions import ServerSessionInterface
-from securedrop.web.transaction import current_db
 
 #: Replies are at most 100,000 characters and logos 512 KiB; nothing bigger is legitimate.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
@@ -58,11 +55,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
 
     @app.context_processor
     def _context() -> dict[str, Any]:
-        return {
-            "organization_name": current_config(current_db()).organization_name,
-            "has_logo": logo_path(settings.data_dir).is_file(),
-            "current_user": g.get("journalist"),
-        }
+        return {"current_user": g.get("journalist")}
 
     install_api(app)
     return app

@@ -7,10 +7,9 @@ from markupsafe import Markup
 
 from securedrop.crypto import otp, qr
 from securedrop.domain import authentication as auth
-from securedrop.domain.instance import current_config
 from securedrop.domain.journalists import TwoFactor, set_two_factor
 from securedrop.models.journalists import Journalist
-from securedrop.web.context import now, server_session
+from securedrop.web.context import instance_config, now, server_session
 from securedrop.web.transaction import current_db
 
 _KEY = "pending_2fa"
@@ -47,7 +46,7 @@ def render_verify(target: Journalist, two_factor: TwoFactor, action: str, status
     """The page that shows a new TOTP secret (QR code and text) or asks for an HOTP code."""
     svg = None
     if two_factor.is_totp:
-        issuer = current_config(current_db()).organization_name
+        issuer = instance_config().organization_name
         # segno escapes nothing it draws from: the URI is ours, and the SVG holds only paths.
         svg = Markup(qr.svg_markup(otp.provisioning_uri(two_factor.secret, target.username, issuer)))  # noqa: S704
     return (

@@ -44,14 +44,13 @@ from securedrop.domain import (
 )
 from securedrop.domain import replies as replies_domain
 from securedrop.domain import sources as sources_domain
-from securedrop.domain.instance import current_config
 from securedrop.domain.instance_admin import logo_path
 from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
 from securedrop.i18n import FALLBACK
-from securedrop.models import InstanceConfig, Source
+from securedrop.models import Source
 from securedrop.source_app.platform import server_os
 from securedrop.storage.spool import EncryptedSpool
-from securedrop.web.context import server_session, services
+from securedrop.web.context import instance_config, server_session, services
 from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("main", __name__)
@@ -60,12 +59,6 @@ blueprint = Blueprint("main", __name__)
 TOR2WEB_CHECK = 'href="fake.onion"'
 #: Several tabs may each hold a new codename; more than this is abuse.
 MAX_PENDING_CODENAMES = 5
-
-
-def instance_config() -> InstanceConfig:
-    if "instance_config" not in g:
-        g.instance_config = current_config(current_db())
-    return g.instance_config  # type: ignore[no-any-return]
 
 
 def reset_session() -> None:
@@ -91,8 +84,9 @@ def load_source() -> ResponseReturnValue | None:
     g.source = None
     sess = server_session()
     if current_app.extensions.get("securedrop.offline") and request.endpoint != "static":
-        # Without a usable submission key nothing may be accepted: answer 503 everywhere.
-        sess.clear()
+        # Without a usable submission key nothing may be accepted: answer 503 everywhere,
+        # and end any session (its record and cookie go; nothing is written back).
+        sess.destroy()
         return Response(render_template("offline.html"), status=503)
     if sess.source_id is not None:
         source = current_db().get(Source, sess.source_id)
@@ -120,12 +114,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @blueprint.app_context_processor
 def template_context() -> dict[str, Any]:
-    return {
-        "organization_name": instance_config().organization_name,
-        "has_logo": logo_path(services().settings.data_dir).is_file(),
-        "logged_in": g.get("source") is not None,
-        "max_document_mib": services().settings.max_document_bytes // (1024 * 1024),
-    }
+    return {"logged_in": g.get("source") is not None, "max_document_mib": _max_mib()}
 
 
 @blueprint.route("/")

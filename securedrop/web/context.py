@@ -1,20 +1,30 @@
-"""Per-request accessors the apps and the API share: services, clock, server-side session."""
+"""Per-request accessors the apps and the API share: services, instance settings, clock, session."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import current_app, session
+from flask import current_app, g, session
 
+from securedrop.domain.instance import current_config
+from securedrop.models import InstanceConfig
 from securedrop.models.base import utcnow
 from securedrop.services import Services
 from securedrop.web.sessions import ServerSession
+from securedrop.web.transaction import current_db
 
 
 def services() -> Services:
     """The collaborators the app factory built (stored on the app, never a module global)."""
     return current_app.extensions["securedrop.services"]  # type: ignore[no-any-return]
+
+
+def instance_config() -> InstanceConfig:
+    """The instance settings, read once per request."""
+    if "instance_config" not in g:
+        g.instance_config = current_config(current_db())
+    return g.instance_config  # type: ignore[no-any-return]
 
 
 def now() -> datetime:
