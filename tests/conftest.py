@@ -27,6 +27,17 @@ from securedrop.services import Services, build_services
 #: postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 POSTGRES_ADMIN_URL = os.environ.get("SECUREDROP_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_ADMIN_URL else [])
+#: Set by scripts/run-tests.sh (`make test`): whatever the run lacks (PostgreSQL, Chromium)
+#: is an error there, never a silent skip that lets an incomplete run pass.
+STRICT = os.environ.get("SECUREDROP_TEST_STRICT") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if STRICT and not POSTGRES_ADMIN_URL:
+        raise pytest.UsageError(
+            "SECUREDROP_TEST_STRICT=1 but SECUREDROP_TEST_POSTGRES_URL is unset: the PostgreSQL half of "
+            "every database test would be dropped; run scripts/run-tests.sh (it starts PostgreSQL)"
+        )
 
 
 @dataclass(frozen=True)
@@ -175,12 +186,16 @@ def source_client(source_app: Flask) -> FlaskClient:
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def csrf_from(html: str, where: str = "the page") -> str:
+    """The CSRF token of the form in `html`, as a browser would submit it."""
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {where}"
+    return match.group(1)
+
+
 def csrf_token(client: FlaskClient, path: str = "/") -> str:
     """The CSRF token of the form on `path`, as a browser would submit it."""
-    page = client.get(path).get_data(as_text=True)
-    match = _CSRF.search(page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+    return csrf_from(client.get(path).get_data(as_text=True), path)
 
 
 def b64(data: bytes) -> str:

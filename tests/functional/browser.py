@@ -22,6 +22,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
+from tests.conftest import STRICT
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARGUMENTS = (
@@ -46,10 +48,14 @@ _JS_PROBE = (
 
 
 def require_chromium() -> None:
-    """Skip (with the command to run) when Debian's chromium or chromium-driver is missing."""
+    """Skip (with the command to run) when Debian's chromium or chromium-driver is missing;
+    fail instead under SECUREDROP_TEST_STRICT=1 (`make test`), where a skip would pass the run."""
     missing = [path for path in (CHROMIUM, CHROMEDRIVER) if shutil.which(path) is None]
     if missing:
-        pytest.skip(f"{', '.join(missing)} missing: run scripts/system-deps.sh chromium chromium-driver")
+        message = f"{', '.join(missing)} missing: run scripts/system-deps.sh chromium chromium-driver"
+        if STRICT:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @contextmanager
