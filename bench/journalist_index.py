@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,21 +12,12 @@ from bench.common import SOURCES, SUBMISSIONS_PER_SOURCE, Row, p50_ms, scratch_d
 from securedrop import db
 from securedrop.crypto import otp, passwords
 from securedrop.models.journalists import Journalist
+from tests.conftest import csrf_token
+from tests.functional.journalist_journey import PASSPHRASE, Clock
 
 INDEX_TARGET_MS = 300.0
-PASSPHRASE = "correct horse battery staple profanity oil chewy"  # noqa: S105 (a benchmark account)
 #: A valid-shaped armored key; no gpg runs per source in a rendering benchmark.
 FAKE_KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n" + "A" * 600 + "\n-----END PGP PUBLIC KEY BLOCK-----\n"
-
-
-class _Clock:
-    """The app's clock: each login moves to a fresh TOTP step (a code is accepted once)."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _seed(factory: sessionmaker[Session], journalist_secret: str) -> None:
@@ -47,17 +37,17 @@ def run() -> list[Row]:
         secret = otp.new_totp_secret()
         _seed(services.sessions, secret)
         app = create_app(settings, services)
-        clock = _Clock()
+        clock = Clock()
         app.config["SECUREDROP_CLOCK"] = clock
         client: FlaskClient = app.test_client()
 
         login_samples = []
         for _ in range(7):
             # A fresh TOTP step each time, as a person would wait for the next code.
-            clock.now += timedelta(seconds=30)
+            clock.advance(30)
             if client.get_cookie("sd_journalist"):
-                client.post("/logout", data={"csrf_token": _token(client)})
-            token = _token(client, "/login")
+                client.post("/logout", data={"csrf_token": csrf_token(client)})
+            token = csrf_token(client, "/login")
             start = time.perf_counter()
             response = client.post("/login", data={
                 "csrf_token": token, "username": "bench", "password": PASSPHRASE,
@@ -86,11 +76,6 @@ def run() -> list[Row]:
         Row("journalist index, last page (p50)", last_page_p50, "ms", note=note),
         Row("journalist login (p50)", login_p50, "ms", note="argon2id m=64 MiB t=4 p=2 bounds it (~110 ms)"),
     ]
-
-
-def _token(client: FlaskClient, path: str = "/") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return page.split('name="csrf_token" value="')[1].split('"')[0]
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shlex
 import shutil
 import signal
@@ -34,7 +33,12 @@ from bench.common import Row, p50_ms
 from securedrop import config
 from securedrop.crypto.openpgp import OpenPGP
 from tests.functional.live_server import LiveServer, prepare_data_dir, process_tree
-from tests.functional.source_journey import TOR2WEB_CHECK
+from tests.functional.source_journey import (
+    StreamingMultipart,
+    csrf_over_http,
+    generate_and_create_over_http,
+    new_source_over_http,
+)
 
 MiB = 1024 * 1024
 MB = 1_000_000
@@ -45,75 +49,21 @@ RSS_UPLOAD_BYTES = 480 * MiB
 RSS_INTERVAL = 0.02
 CHUNK = 1024 * 1024
 
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_TAB = re.compile(r'name="tab_id" value="([^"]+)"')
-
-
 # -- an HTTP source ---------------------------------------------------------------------
-class FileMultipart:
-    """A multipart/form-data body streamed from a file, with a Content-Length.
+def file_multipart(fields: dict[str, str], file_field: str, path: Path) -> StreamingMultipart:
+    """A multipart/form-data body streamed from the file at `path`, as a browser sends a file input."""
 
-    requests sends an iterable with `__len__` chunk by chunk, as a browser streams a
-    file input; neither side holds the whole body in memory.
-    """
-
-    def __init__(self, fields: dict[str, str], file_field: str, path: Path) -> None:
-        self.boundary = "----securedrop-bench-" + secrets.token_hex(12)
-        self.head = b"".join(
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in fields.items()
-        ) + (
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{path.name}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self.path = path
-        self.size = path.stat().st_size
-
-    @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary}"
-
-    def __len__(self) -> int:
-        return len(self.head) + self.size + len(self.tail)
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self.head
-        with open(self.path, "rb") as handle:
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as handle:
             while chunk := handle.read(CHUNK):
                 yield chunk
-        yield self.tail
 
-
-def _csrf(http: requests.Session, url: str) -> str:
-    page = http.get(url, timeout=60)
-    page.raise_for_status()
-    match = _CSRF.search(page.text)
-    if match is None:
-        raise RuntimeError(f"no CSRF token on {url}")
-    return match.group(1)
-
-
-def _generate_and_create(http: requests.Session, base: str, token: str) -> None:
-    page = http.post(base + "/generate", data={"csrf_token": token, "tor2web_check": TOR2WEB_CHECK}, timeout=60)
-    tab = _TAB.search(page.text)
-    if page.status_code != 200 or tab is None:
-        raise RuntimeError(f"/generate answered {page.status_code}")
-    created = http.post(base + "/create", data={"csrf_token": token, "tab_id": tab.group(1)}, timeout=60,
-                        allow_redirects=False)
-    if created.status_code != 302 or not created.headers.get("Location", "").endswith("/lookup"):
-        raise RuntimeError(f"/create answered {created.status_code}")
-
-
-def new_source(base: str) -> requests.Session:
-    http = requests.Session()
-    _generate_and_create(http, base, _csrf(http, base + "/"))
-    return http
+    return StreamingMultipart(fields, file_field, path.name, chunks(), path.stat().st_size)
 
 
 def submit_file(http: requests.Session, base: str, path: Path) -> float:
     """Upload `path` through POST /submit; returns the seconds until the answer."""
-    body = FileMultipart({"csrf_token": _csrf(http, base + "/lookup"), "msg": ""}, "fh", path)
+    body = file_multipart({"csrf_token": csrf_over_http(http, base + "/lookup"), "msg": ""}, "fh", path)
     start = time.perf_counter()
     response = http.post(base + "/submit", data=body, headers={"Content-Type": body.content_type},
                          timeout=3600, allow_redirects=False)
@@ -130,13 +80,13 @@ def account_creation(server: LiveServer) -> Row:
     prepared = []
     for _ in range(SAMPLES + 1):
         http = requests.Session()
-        prepared.append((http, _csrf(http, server.url + "/")))
+        prepared.append((http, csrf_over_http(http, server.url + "/")))
     warm_http, warm_token = prepared.pop()
-    _generate_and_create(warm_http, server.url, warm_token)  # first-request costs, untimed
+    generate_and_create_over_http(warm_http, server.url, warm_token)  # first-request costs, untimed
 
     def one() -> None:
         http, token = prepared.pop()
-        _generate_and_create(http, server.url, token)
+        generate_and_create_over_http(http, server.url, token)
         http.close()
 
     p50, samples = p50_ms(one, SAMPLES)
@@ -205,7 +155,7 @@ class OnionShareReceiver:
         return self
 
     def upload(self, document: Path) -> float:
-        body = FileMultipart({}, self.field, document)
+        body = file_multipart({}, self.field, document)
         start = time.perf_counter()
         response = requests.post(self.action, data=body, headers={"Content-Type": body.content_type},
                                  timeout=3600, allow_redirects=False)
@@ -254,7 +204,7 @@ def throughput_rows(server: LiveServer, tmp: Path, public_key: str, fpr: str) ->
     size = document.stat().st_size
     onion_row = "  ratio to OnionShare 2.6 receive (plaintext)"
 
-    http = new_source(server.url)
+    http = new_source_over_http(server.url)
     submit_file(http, server.url, warm)  # first-use costs, untimed
     homedir = tmp / "reference-gnupg"
     OpenPGP(homedir, tmp / "reference-tmp").import_submission_key(public_key)
@@ -351,7 +301,7 @@ def rss_row(env: dict[str, str], tmp: Path) -> Row:
     # A fresh server, so that earlier benchmarks' allocations do not hide any growth.
     with LiveServer("source_app", env) as server:
         assert server.process is not None
-        http = new_source(server.url)
+        http = new_source_over_http(server.url)
         submit_file(http, server.url, warm)  # imports and first-use costs, before the baseline
         submit_file(http, server.url, warm)
         time.sleep(0.5)
@@ -402,3 +352,9 @@ def run() -> list[Row]:
                 homedirs.append(config.load(env).keyring_dir)
             stop_gpg_agents(homedirs)
 
+
+
+if __name__ == "__main__":
+    from bench.common import print_table
+
+    print_table(run())

@@ -1,4 +1,4 @@
-"""Seeding and client helpers shared by the journalist API tests (handler-level and live)."""
+"""Seeding and inspection helpers shared by functional tests: sources, replies, row counts, stored files."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from securedrop import db
 from securedrop.crypto.codenames import generate_codename
+from securedrop.devdata import seed_journalist
 from securedrop.domain.instance import current_config
 from securedrop.domain.replies import send_reply
 from securedrop.domain.sources import create_source
 from securedrop.domain.submissions import Upload, store_submission
-from securedrop.models import Journalist, Reply, Source, Submission
+from securedrop.models import Journalist, Source
+from securedrop.models.base import Base
 from securedrop.services import Services
 
 
@@ -65,9 +67,19 @@ def source_row(services: Services, source_uuid: str) -> Source | None:
         return session.scalar(select(Source).where(Source.uuid == source_uuid))
 
 
-def count_rows(services: Services, model: type[Submission] | type[Reply] | type[Source]) -> int:
+def count_rows(services: Services, model: type[Base], *where: ColumnElement[bool]) -> int:
+    """How many rows of `model` the database holds now (those matching `where`, if given)."""
     with services.sessions() as session:
-        return len(session.scalars(select(model.id)).all())
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def seed_reply(services: Services, text: str) -> str:
+    """A reply by the dev journalist to the only source, as the journalist app writes it;
+    returns its filename."""
+    with db.unit_of_work(services.sessions) as session:
+        journalist = seed_journalist(session)
+        source = session.scalars(select(Source)).one()
+        return send_reply(session, services.store, services.pgp, source, journalist, text).filename
 
 
 def store_files(services: Services) -> list[Path]:

@@ -1,19 +1,24 @@
-"""Fixtures of the journalist interface: the app, a test clock, seeded accounts and sources."""
+"""Functional fixtures: the journalist app, a test clock, seeded accounts, a live source server, a browser."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from selenium.webdriver.chrome.webdriver import WebDriver
 
 from securedrop import db
 from securedrop.config import Settings
 from securedrop.crypto import otp, passwords
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
+from tests.conftest import SubmissionKey
+from tests.functional.browser import chromium
 from tests.functional.journalist_journey import PASSPHRASE, Account, Clock
+from tests.functional.live_server import LiveServer, prepare_data_dir
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +72,18 @@ def journalist(make_account: Callable[..., Account]) -> Account:
 @pytest.fixture
 def admin(make_account: Callable[..., Account]) -> Account:
     return make_account("admin", is_admin=True)
+
+
+@pytest.fixture
+def live_source(tmp_path: Path, submission_key: SubmissionKey) -> Iterator[LiveServer]:
+    """gunicorn serving the source interface from a fresh data dir (its `env` names the dir)."""
+    env = prepare_data_dir(tmp_path / "data", submission_key.public)
+    with LiveServer("source_app", env) as server:
+        yield server
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    """Headless Chromium with JavaScript off, as Tor Browser's Safest level runs the source interface."""
+    with chromium(tmp_path / "chromium-profile", javascript=False) as driver:
+        yield driver

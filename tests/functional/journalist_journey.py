@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from securedrop.crypto import otp
-from securedrop.crypto.codenames import generate_codename
-from securedrop.domain.instance import current_config
-from securedrop.domain.sources import create_source
-from securedrop.domain.submissions import Upload, store_submission
-from securedrop.models import Source, WebSession
+from securedrop.models import Source
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
 from tests.conftest import csrf_token
 
 PASSPHRASE = "correct horse battery staple profanity oil chewy"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Clock:
@@ -53,12 +46,6 @@ class Account:
         return otp.hotp(self.otp_secret).at(counter)
 
 
-def token_from(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
 def login(client: FlaskClient, account: Account, clock: Clock, code: str | None = None,
           passphrase: str | None = None, advance: bool = True) -> TestResponse:
     """POST /login with a code for the next TOTP step (unless `code` is given)."""
@@ -87,21 +74,6 @@ def post(client: FlaskClient, path: str, data: dict[str, object] | None = None, 
     return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)  # type: ignore[arg-type]
 
 
-def add_source(services: Services, message: str = "A message for the newsroom.",
-               document: bytes | None = b"document body\n" * 50) -> tuple[str, str]:
-    """A source with one message (and a document) via the domain; returns (codename, filesystem_id)."""
-    from securedrop import db
-
-    codename = generate_codename("en")
-    with db.unit_of_work(services.sessions) as session:
-        source = create_source(session, services.pgp, services.hasher.derive(codename))
-        upload = Upload(io.BytesIO(document), "evidence.txt", len(document)) if document else None
-        store_submission(session, services.store, services.pgp, services.hasher, source,
-                         current_config(session), message, upload, services.settings.max_document_bytes)
-        filesystem_id = source.filesystem_id
-    return codename, filesystem_id
-
-
 def source_row(services: Services, filesystem_id: str) -> Source | None:
     with services.sessions() as session:
         return session.scalar(select(Source).where(Source.filesystem_id == filesystem_id))
@@ -114,8 +86,3 @@ def stored_journalist(services: Services, account: Account) -> Journalist:
         assert found is not None
         return found
 
-
-def web_session_count(services: Services) -> int:
-    """How many server-side web sessions exist, of anyone."""
-    with services.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(WebSession)) or 0)

@@ -61,13 +61,14 @@ class Serve:
         return self.process.wait(timeout=30)
 
 
-def cli(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "securedrop.cli", *args], env=env, capture_output=True,
-                            text=True, check=True)
-    return result.stdout
-
-
 def securedrop(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run one `securedrop` command as an operator would."""
     return subprocess.run([sys.executable, "-m", "securedrop.cli", *args], env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    """Run one `securedrop` command that must succeed; its standard output."""
+    result = securedrop(env, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from securedrop import db
@@ -187,7 +187,7 @@ def test_login_returns_a_token_and_updates_last_login(journalist_client: FlaskCl
         stored = session.scalars(select(ApiToken.token_hash)).all()
         assert stored == [hashlib.sha256(body["token"].encode()).hexdigest()]
         assert session.get(Journalist, journalist.id).last_login == clock.now  # type: ignore[union-attr]
-        assert session.scalar(select(func.count()).select_from(WebSession)) == 0
+    assert count_rows(services, WebSession) == 0
     me = Api(journalist_client, body["token"]).get("/api/v1/user").get_json()
     assert me["username"] == journalist.username and TS.match(me["last_login"])
 
@@ -271,8 +271,7 @@ def test_account_changes_kill_every_token(journalist_client: FlaskClient, servic
             delete_journalist(session, row, None)
     for a in apis:
         assert_error(a.get("/api/v1/user"), 403)
-    with services.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(ApiToken)) == 0
+    assert count_rows(services, ApiToken) == 0
 
 
 def test_token_expires_and_renews_at_most_five_times(journalist_client: FlaskClient, services: Services,
@@ -298,8 +297,7 @@ def test_api_never_touches_web_sessions(api: Api, services: Services) -> None:
     api.client.set_cookie("sd_journalist", "A" * 86)
     for response in (api.get("/api/v1/sources"), api.post("/api/v1/logout"), api.get("/api/v1/sources")):
         assert "Set-Cookie" not in response.headers
-    with services.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(WebSession)) == 0
+    assert count_rows(services, WebSession) == 0
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -407,8 +405,7 @@ def test_downloads_carry_etag_and_never_mark_seen(api: Api, services: Services,
         assert "Content-Encoding" not in response.headers
         assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     assert api.get(f"{s}/submissions/{two[0].document_uuid}").get_json()["is_read"] is False
-    with services.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(SeenFile)) == 0
+    assert count_rows(services, SeenFile) == 0
 
 
 def test_missing_file_is_404(api: Api, services: Services, two: tuple[SeededSource, SeededSource]) -> None:
@@ -419,9 +416,7 @@ def test_missing_file_is_404(api: Api, services: Services, two: tuple[SeededSour
 
 # -- seen -----------------------------------------------------------------------------------
 def _seen_rows(services: Services) -> int:
-    with services.sessions() as session:
-        return sum(int(session.scalar(select(func.count()).select_from(m)) or 0)
-                   for m in (SeenFile, SeenMessage, SeenReply))
+    return sum(count_rows(services, m) for m in (SeenFile, SeenMessage, SeenReply))
 
 
 def test_seen_marks_everything_or_nothing(api: Api, services: Services, journalist: Account,
@@ -476,7 +471,8 @@ def _state(services: Services, source_uuid: str) -> tuple[int, int, list[Any]]:
     with services.sessions() as session:
         source = session.scalar(select(Source).where(Source.uuid == source_uuid))
         assert source is not None
-        return source.interaction_count, len(session.scalars(select(Reply.id)).all()), store_files(services)
+        interactions = source.interaction_count
+    return interactions, count_rows(services, Reply), store_files(services)
 
 
 def test_rejected_replies_write_nothing(api: Api, services: Services, two: tuple[SeededSource, SeededSource],

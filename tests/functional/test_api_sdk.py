@@ -20,14 +20,14 @@ import sdclientapi
 from sdclientapi import AuthError, ReplyError, WrongUUIDError
 
 from securedrop import config, db
-from securedrop.crypto import otp, passwords
+from securedrop.crypto import otp
 from securedrop.models import Journalist
 from securedrop.services import Services, build_services
 from tests.conftest import Decryptor, SubmissionKey
 from tests.functional.api_world import SeededSource, encrypt_armored, seed_source
+from tests.functional.journalist_journey import PASSPHRASE
 from tests.functional.live_server import LiveServer, prepare_data_dir
 
-PASSPHRASE = "correct horse battery staple profanity oil chewy"
 NAMES = ("reader", "downloader", "replier", "marker", "deleter", "leaver", "badlogin", "rawcheck")
 MESSAGE = "Message from source {n}: the budget numbers were changed."
 DOCUMENT = b"Leaked spreadsheet, row after row.\n" * 100
@@ -51,16 +51,16 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, submission_key: SubmissionKey) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, submission_key: SubmissionKey,
+          passphrase_hash: str) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("api-live")
     env = prepare_data_dir(tmp / "data", submission_key.public)
     services = build_services(config.load(env))
-    shared_hash = passwords.hash_passphrase(PASSPHRASE)
     secrets_by_name, uuids, ids = {}, {}, {}
     with db.unit_of_work(services.sessions) as session:
         for name in NAMES:
             secret = otp.new_totp_secret()
-            row = Journalist(username=name, passphrase_hash=shared_hash, otp_secret=secret, is_totp=True,
+            row = Journalist(username=name, passphrase_hash=passphrase_hash, otp_secret=secret, is_totp=True,
                              first_name="Rea" if name == "reader" else None,
                              last_name="Der" if name == "reader" else None)
             session.add(row)

@@ -9,7 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from securedrop.crypto import otp
+from securedrop.models import WebSession
 from securedrop.services import Services
+from tests.conftest import csrf_token
+from tests.functional.api_world import count_rows
 from tests.functional.journalist_journey import (
     Account,
     Clock,
@@ -17,7 +20,6 @@ from tests.functional.journalist_journey import (
     login,
     post,
     stored_journalist,
-    web_session_count,
 )
 
 _OFFERED = re.compile(r'name="password" value="([^"]+)"')
@@ -92,12 +94,11 @@ def test_new_passphrase_ends_every_session(
     new = offered(client)
     clock.advance(30)
     response = client.post("/account/new-password", data={
-        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',  # type: ignore[union-attr]
-                                client.get("/").get_data(as_text=True)).group(1),
+        "csrf_token": csrf_token(client, "/"),
         "current_password": journalist.passphrase, "token": journalist.code(clock.now), "password": new})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and new in html
-    assert web_session_count(services) == 0
+    assert count_rows(services, WebSession) == 0
     for browser in (client, other):
         assert browser.get("/").status_code == 302
     assert login(client, journalist, clock).status_code == 401

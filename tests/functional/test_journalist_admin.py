@@ -22,7 +22,8 @@ from securedrop.models import Reply, SeenMessage, Source, Submission, WebSession
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
 from tests.functional import source_journey
-from tests.functional.journalist_journey import Account, Clock, add_source, logged_in, post
+from tests.functional.api_world import seed_source
+from tests.functional.journalist_journey import Account, Clock, logged_in, post
 
 _OFFERED = re.compile(r'name="password" value="([^"]+)"')
 _SECRET = re.compile(r'id="otp-secret" translate="no">([^<]+)<')
@@ -179,7 +180,7 @@ def test_delete_user_moves_replies_and_seen_records_to_placeholder(
     admin_client: FlaskClient, admin: Account, journalist: Account, services: Services,
     make_account: Callable[..., Account],
 ) -> None:
-    fsid = add_source(services, document=None)[1]
+    fsid = seed_source(services, document=None).filesystem_id
     other = make_account("other")
     with db.unit_of_work(services.sessions) as session:
         source = session.scalar(select(Source).where(Source.filesystem_id == fsid))

@@ -17,18 +17,19 @@ from securedrop.domain.journalists import TwoFactor, create_journalist
 from securedrop.models import Reply
 from securedrop.services import build_services
 from tests.conftest import Decryptor, SubmissionKey
+from tests.functional.api_world import seed_source
 from tests.functional.browser import chromium, click_and_wait, flashes, wait_until_replaced
-from tests.functional.journalist_journey import add_source
+from tests.functional.journalist_journey import PASSPHRASE
 from tests.functional.live_server import LiveServer, prepare_data_dir
 
 pytestmark = pytest.mark.browser
 
-PASSPHRASE = "correct horse battery staple profanity oil chewy"
 REPLY = "Thank you. We would like to talk to whoever signed page 1."
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    """Unlike the source interface's (tests/functional/conftest.py), with JavaScript on."""
     with chromium(tmp_path / "chromium-profile", javascript=True) as driver:
         yield driver
 
@@ -40,7 +41,7 @@ def test_login_read_reply_logout(tmp_path: Path, submission_key: SubmissionKey, 
     secret = otp.new_totp_secret()
     with db.unit_of_work(services.sessions) as session:
         create_journalist(session, "reporter", PASSPHRASE, PASSPHRASE, TwoFactor(secret, True))
-    _codename, fsid = add_source(services, message="The ledger is attached.")
+    fsid = seed_source(services, message="The ledger is attached.").filesystem_id
     with LiveServer("journalist_app", env) as server:
         browser.get(server.url + "/")
         assert browser.current_url.endswith("/login")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from securedrop import db
 from securedrop.models import Reply, SeenFile, SeenMessage, Source, Submission
@@ -17,12 +17,8 @@ from securedrop.services import Services
 from securedrop.storage.shredder import empty_shredder
 from tests.conftest import Decryptor
 from tests.functional import source_journey
-from tests.functional.journalist_journey import Account, Clock, add_source, logged_in, post, source_row
-
-
-def count(services: Services, model: type) -> int:
-    with services.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+from tests.functional.api_world import count_rows, seed_source
+from tests.functional.journalist_journey import Account, Clock, logged_in, post, source_row
 
 
 def filenames(services: Services, filesystem_id: str) -> list[str]:
@@ -43,7 +39,7 @@ def client(journalist_client: FlaskClient, journalist: Account, clock: Clock) ->
 
 @pytest.fixture
 def fsid(services: Services) -> str:
-    return add_source(services)[1]
+    return seed_source(services).filesystem_id
 
 
 def designation(services: Services, filesystem_id: str) -> str:
@@ -56,9 +52,9 @@ def designation(services: Services, filesystem_id: str) -> str:
 def test_index_lists_live_sources_starred_first_with_unread_counts(
     client: FlaskClient, services: Services
 ) -> None:
-    first = add_source(services)[1]
-    second = add_source(services, document=None)[1]
-    starred = add_source(services)[1]
+    first = seed_source(services).filesystem_id
+    second = seed_source(services, document=None).filesystem_id
+    starred = seed_source(services).filesystem_id
     with db.unit_of_work(services.sessions) as session:
         pending = Source(filesystem_id="PENDING", journalist_designation="pending person", public_key="k",
                          fingerprint="F" * 40, sealed_secret_key=b"x")
@@ -86,7 +82,7 @@ def test_unread_count_is_per_journalist(
 
 
 def test_designation_filter_works_without_javascript(client: FlaskClient, services: Services) -> None:
-    one, two = add_source(services)[1], add_source(services)[1]
+    one, two = seed_source(services).filesystem_id, seed_source(services).filesystem_id
     wanted = designation(services, one)
     html = client.get("/", query_string={"filter": wanted.split()[0].upper()}).get_data(as_text=True)
     assert wanted in html
@@ -141,9 +137,9 @@ def test_download_one_file_marks_it_seen(client: FlaskClient, fsid: str, service
     assert response.headers["Content-Disposition"] == f"attachment; filename={message}"
     assert response.headers["ETag"].startswith('"sha256:')
     assert decryptor.decrypt(response.get_data()) == b"A message for the newsroom."
-    assert count(services, SeenMessage) == 1 and count(services, SeenFile) == 0
+    assert count_rows(services, SeenMessage) == 1 and count_rows(services, SeenFile) == 0
     client.get(f"/col/{fsid}/{message}")
-    assert count(services, SeenMessage) == 1
+    assert count_rows(services, SeenMessage) == 1
 
 
 @pytest.mark.parametrize(
@@ -161,7 +157,7 @@ def test_bad_file_names_are_refused(
     response = client.get(f"/col/{fsid}/{name}")
     assert response.status_code == status
     assert text in response.get_data(as_text=True)
-    assert count(services, SeenMessage) + count(services, SeenFile) == 0
+    assert count_rows(services, SeenMessage) + count_rows(services, SeenFile) == 0
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:
@@ -184,7 +180,7 @@ def test_bulk_download_selected_zip_is_removed_once_sent(
     message = next(v for k, v in entries.items() if k.endswith("-msg.gpg"))
     assert decryptor.decrypt(message) == b"A message for the newsroom."
     assert list(services.settings.tmp_dir.glob("*.zip")) == []
-    assert count(services, SeenMessage) == 1 and count(services, SeenFile) == 1
+    assert count_rows(services, SeenMessage) == 1 and count_rows(services, SeenFile) == 1
 
 
 def test_download_unread_zips_only_unseen(client: FlaskClient, fsid: str, services: Services) -> None:
@@ -248,19 +244,19 @@ def test_process_star_and_unstar(client: FlaskClient, fsid: str, services: Servi
 
 
 def test_process_download_all_and_unread_across_sources(client: FlaskClient, services: Services) -> None:
-    one, two = add_source(services)[1], add_source(services)[1]
+    one, two = seed_source(services).filesystem_id, seed_source(services).filesystem_id
     response = process(client, "download-all", [one, two])
     entries = read_zip(response.get_data())
     response.close()
     assert len(entries) == 4
     assert {name.split("/")[0] for name in entries} == {designation(services, one), designation(services, two)}
     assert response.headers["Content-Disposition"].startswith("attachment; filename=all--")
-    assert count(services, SeenFile) + count(services, SeenMessage) == 4
+    assert count_rows(services, SeenFile) + count_rows(services, SeenMessage) == 4
     assert process(client, "download-unread", [one, two]).status_code == 302
 
 
 def test_process_delete_accounts(client: FlaskClient, services: Services) -> None:
-    one, two = add_source(services)[1], add_source(services)[1]
+    one, two = seed_source(services).filesystem_id, seed_source(services).filesystem_id
     response = process(client, "delete", [one])
     assert response.status_code == 302
     assert source_row(services, one) is None and source_row(services, two) is not None
@@ -319,12 +315,12 @@ def test_empty_reply_is_refused(client: FlaskClient, fsid: str, services: Servic
     response = post(client, "/reply", {"filesystem_id": fsid, "message": "   "}, page=f"/col/{fsid}")
     assert response.status_code == 302
     assert "You cannot send an empty reply." in client.get(f"/col/{fsid}").get_data(as_text=True)
-    assert count(services, Reply) == 0 and len(store_files(services)) == 2
+    assert count_rows(services, Reply) == 0 and len(store_files(services)) == 2
 
 
 def test_reply_to_unknown_source(client: FlaskClient, services: Services) -> None:
     response = post(client, "/reply", {"filesystem_id": "NOSUCH", "message": "hello"})
-    assert response.status_code == 404 and count(services, Reply) == 0
+    assert response.status_code == 404 and count_rows(services, Reply) == 0
 
 
 def test_reply_decrypts_with_the_submission_key(
@@ -338,7 +334,7 @@ def test_reply_decrypts_with_the_submission_key(
     with services.sessions() as session:
         reply = session.scalars(select(Reply)).one()
         assert reply.filename == f"3-{designation(services, fsid).replace(' ', '_')}-reply.gpg"
-        assert session.scalar(select(func.count()).select_from(Submission)) == 2
+    assert count_rows(services, Submission) == 2
     data = services.store.path(fsid, reply.filename).read_bytes()
     assert decryptor.decrypt(data) == b"We read it. Thank you."
 

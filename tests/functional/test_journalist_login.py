@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from securedrop import db
 from securedrop.crypto import otp
@@ -18,6 +18,7 @@ from securedrop.models import WebSession
 from securedrop.models.journalists import Journalist, JournalistLoginAttempt
 from securedrop.services import Services
 from tests.conftest import csrf_token
+from tests.functional.api_world import count_rows
 from tests.functional.journalist_journey import (
     Account,
     Clock,
@@ -25,7 +26,6 @@ from tests.functional.journalist_journey import (
     login,
     post,
     stored_journalist,
-    web_session_count,
 )
 
 NEW_CODE_HINT = "Please wait for a new code from your two-factor mobile app or security key"
@@ -129,8 +129,7 @@ def test_unknown_and_placeholder_users_fail_alike(
     assert response.status_code == 401 and "Login failed." in response.get_data(as_text=True)
     placeholder = Account(0, auth.DELETED_USERNAME, "x " * 7, otp.new_totp_secret())
     assert login(journalist_client, placeholder, clock).status_code == 401
-    with services.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(JournalistLoginAttempt)) == 0
+    assert count_rows(services, JournalistLoginAttempt) == 0
 
 
 def test_sixth_attempt_in_a_minute_is_throttled_even_with_right_credentials(
@@ -202,10 +201,10 @@ def test_logout_is_post_only_and_ends_the_session(
 ) -> None:
     logged_in(journalist_client, journalist, clock)
     assert journalist_client.get("/logout").status_code == 405
-    assert web_session_count(services) == 1
+    assert count_rows(services, WebSession) == 1
     response = post(journalist_client, "/logout")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
-    assert web_session_count(services) == 0
+    assert count_rows(services, WebSession) == 0
     assert journalist_client.get("/").status_code == 302
 
 
@@ -216,7 +215,7 @@ def test_missing_csrf_token_destroys_the_session(
     response = journalist_client.post("/account/change-name", data={"first_name": "Mallory"})
     assert response.status_code == 400
     assert "logged out due to inactivity or a problem with your session" in response.get_data(as_text=True)
-    assert web_session_count(services) == 0
+    assert count_rows(services, WebSession) == 0
     assert stored_journalist(services, journalist).first_name is None
     assert journalist_client.get("/").status_code == 302
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from securedrop import db
 from securedrop.domain import journalists as accounts
 from securedrop.models.onion_keys import OnionClientKey
 from securedrop.services import Services
+from tests.functional.api_world import count_rows
 from tests.functional.journalist_journey import Account, Clock, logged_in, post
-
-
-def key_count(services: Services) -> int:
-    with services.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(OnionClientKey)) or 0)
 
 
 def test_admin_issues_lists_and_revokes_a_key(journalist_client: FlaskClient, admin: Account, journalist: Account,
@@ -40,7 +36,7 @@ def test_admin_issues_lists_and_revokes_a_key(journalist_client: FlaskClient, ad
     response = post(journalist_client, f"/admin/onion-keys/{row.uuid}/revoke", page="/admin/onion-keys/")
     assert response.status_code == 302
     assert "was revoked" in journalist_client.get("/admin/onion-keys/").get_data(as_text=True)
-    assert key_count(services) == 0
+    assert count_rows(services, OnionClientKey) == 0
 
 
 def test_bad_device_name_or_unknown_key_changes_nothing(journalist_client: FlaskClient, admin: Account,
@@ -53,7 +49,7 @@ def test_bad_device_name_or_unknown_key_changes_nothing(journalist_client: Flask
     assert post(journalist_client, "/admin/onion-keys/issue", {"uid": "x", "device": "laptop"},
                 page="/admin/onion-keys/").status_code == 400
     assert post(journalist_client, "/admin/onion-keys/no-such-key/revoke", page="/admin/onion-keys/").status_code == 404
-    assert key_count(services) == 0
+    assert count_rows(services, OnionClientKey) == 0
 
 
 def test_non_admins_cannot_issue(journalist_client: FlaskClient, journalist: Account, clock: Clock,
@@ -61,7 +57,7 @@ def test_non_admins_cannot_issue(journalist_client: FlaskClient, journalist: Acc
     logged_in(journalist_client, journalist, clock)
     response = post(journalist_client, "/admin/onion-keys/issue", {"uid": journalist.id, "device": "mine"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert key_count(services) == 0
+    assert count_rows(services, OnionClientKey) == 0
 
 
 def test_deleting_a_journalist_revokes_their_keys(services: Services, journalist: Account, admin: Account) -> None:

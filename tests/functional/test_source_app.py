@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import gzip
 import json
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from securedrop import db
-from securedrop.devdata import seed_journalist
 from securedrop.domain.instance import update_config
-from securedrop.domain.replies import send_reply
 from securedrop.models import Reply, Source, Submission, WebSession
 from securedrop.services import Services
 from tests.conftest import Decryptor, csrf_token
 from tests.functional import source_journey as journey
-
-
-def count(services: Services, model: type) -> int:
-    with services.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def store_files(services: Services) -> list[Path]:
-    return sorted(p for p in services.store.root.rglob("*") if p.is_file())
+from tests.functional.api_world import count_rows, seed_reply, store_files
 
 
 def the_source(services: Services) -> Source:
@@ -100,7 +89,7 @@ def test_tor2web_requests_are_refused(source_client: FlaskClient) -> None:
 def test_generate_shows_seven_word_codename_and_stores_nothing(source_client: FlaskClient, services: Services) -> None:
     codename, _tab = journey.generate(source_client)
     assert len(codename.split(" ")) == 7
-    assert count(services, Source) == 0
+    assert count_rows(services, Source) == 0
     cookie = source_client.get_cookie("sd_source")
     assert cookie is not None and codename not in cookie.value
     with services.sessions() as session:
@@ -154,7 +143,7 @@ def test_create_with_unknown_tab_logs_out(source_client: FlaskClient, services: 
     response = source_client.post("/create", data={"csrf_token": token, "tab_id": "forged"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
     assert "logged out" in source_client.get("/").get_data(as_text=True)
-    assert count(services, Source) == 0
+    assert count_rows(services, Source) == 0
 
 
 def test_generate_when_logged_in_goes_to_lookup(source_client: FlaskClient) -> None:
@@ -228,7 +217,7 @@ def test_bad_submissions_store_nothing(source_client: FlaskClient, services: Ser
     response = journey.submit(source_client, message, document)
     assert response.status_code == 400
     assert expected in response.get_data(as_text=True)
-    assert count(services, Submission) == 0 and store_files(services) == []
+    assert count_rows(services, Submission) == 0 and store_files(services) == []
     assert the_source(services).interaction_count == 0 and the_source(services).pending
 
 
@@ -241,14 +230,14 @@ def test_long_message_is_kept_in_the_form(source_client: FlaskClient) -> None:
 def test_message_of_exactly_the_limit_is_accepted(source_client: FlaskClient, services: Services) -> None:
     journey.create(source_client)
     assert journey.submit(source_client, "z" * 100_000).status_code == 302
-    assert count(services, Submission) == 1
+    assert count_rows(services, Submission) == 1
 
 
 def test_honeypot_is_refused(source_client: FlaskClient, services: Services) -> None:
     journey.create(source_client)
     response = journey.submit(source_client, "hello", text="i am a bot")
     assert response.status_code == 403
-    assert count(services, Submission) == 0 and store_files(services) == []
+    assert count_rows(services, Submission) == 0 and store_files(services) == []
 
 
 def test_messages_only_mode_refuses_files(source_client: FlaskClient, services: Services) -> None:
@@ -260,7 +249,7 @@ def test_messages_only_mode_refuses_files(source_client: FlaskClient, services: 
     response = journey.submit(source_client, "hello", b"sneaky")
     assert response.status_code == 400
     assert "messages only" in response.get_data(as_text=True)
-    assert count(services, Submission) == 0
+    assert count_rows(services, Submission) == 0
 
 
 def test_minimum_first_message_length(source_client: FlaskClient, services: Services) -> None:
@@ -269,7 +258,7 @@ def test_minimum_first_message_length(source_client: FlaskClient, services: Serv
         update_config(session, initial_message_min_len=20)
     assert "at least 20 characters" in source_client.get("/lookup").get_data(as_text=True)
     response = journey.submit(source_client, "too short")
-    assert response.status_code == 400 and count(services, Submission) == 0
+    assert response.status_code == 400 and count_rows(services, Submission) == 0
     assert journey.submit(source_client, "long enough to pass the minimum").status_code == 302
     # Only the first submission is held to the minimum.
     assert journey.submit(source_client, "ok").status_code == 302
@@ -282,7 +271,7 @@ def test_codename_as_first_message_is_rejected(source_client: FlaskClient, servi
     response = journey.submit(source_client, f"  {codename}  ")
     assert response.status_code == 400
     assert "Please do not submit your codename!" in response.get_data(as_text=True)
-    assert count(services, Submission) == 0
+    assert count_rows(services, Submission) == 0
 
 
 def test_oversized_request_gets_413_and_leaves_nothing(settings, services: Services) -> None:
@@ -295,7 +284,7 @@ def test_oversized_request_gets_413_and_leaves_nothing(settings, services: Servi
     response = journey.submit(client, "", b"A" * (2 * 1024 * 1024))
     assert response.status_code == 413
     assert "Your submission is too large" in response.get_data(as_text=True)
-    assert count(services, Submission) == 0 and store_files(services) == []
+    assert count_rows(services, Submission) == 0 and store_files(services) == []
     assert list(settings.tmp_dir.glob("spool-*")) == []
 
 
@@ -307,7 +296,7 @@ def test_document_over_the_limit_within_request_room_is_refused(settings, servic
     journey.create(client)
     response = journey.submit(client, "", b"B" * 5000)
     assert response.status_code == 413
-    assert count(services, Submission) == 0 and store_files(services) == []
+    assert count_rows(services, Submission) == 0 and store_files(services) == []
 
 
 # -- sessions, login, logout -------------------------------------------------------------------
@@ -355,7 +344,7 @@ def test_missing_csrf_token_ends_the_session_and_stores_nothing(source_client: F
     journey.create(source_client)
     response = source_client.post("/submit", data={"msg": "hello"}, content_type="multipart/form-data")
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
-    assert count(services, Submission) == 0
+    assert count_rows(services, Submission) == 0
     assert "logged out" in source_client.get("/").get_data(as_text=True)
     assert source_client.get("/lookup").status_code == 302
 
@@ -365,7 +354,7 @@ def test_stale_csrf_token_is_refused(source_client: FlaskClient, services: Servi
     response = source_client.post("/submit", data={"msg": "hi", "csrf_token": "IjAwMDAi.forged.token"},
                                   content_type="multipart/form-data")
     assert response.status_code == 302
-    assert count(services, Submission) == 0
+    assert count_rows(services, Submission) == 0
 
 
 def test_forged_cookie_is_just_a_new_visitor(source_client: FlaskClient) -> None:
@@ -402,26 +391,21 @@ def test_deleted_source_is_logged_out(source_client: FlaskClient, services: Serv
 
     journey.create(source_client)
     journey.submit(source_client, "hello")
+    logged_in = WebSession.source_id.is_not(None)
+    assert count_rows(services, WebSession, logged_in) == 1
     with db.unit_of_work(services.sessions) as session:
         delete_source(session, services.store, session.scalars(select(Source)).one())
+    assert count_rows(services, WebSession, logged_in) == 0
     assert source_client.get("/lookup").status_code == 302
-    assert count(services, WebSession) <= 1
     assert store_files(services) == []
 
 
 # -- replies --------------------------------------------------------------------------------------
-def _reply(services: Services, text: str) -> None:
-    with db.unit_of_work(services.sessions) as session:
-        journalist = seed_journalist(session)
-        source = session.scalars(select(Source)).one()
-        send_reply(session, services.store, services.pgp, source, journalist, text)
-
-
 def test_replies_are_decrypted_newest_first_and_deletable(source_client: FlaskClient, services: Services) -> None:
     journey.create(source_client)
     journey.submit(source_client, "hello")
-    _reply(services, "first reply")
-    _reply(services, "second <b>reply</b>")
+    seed_reply(services, "first reply")
+    seed_reply(services, "second <b>reply</b>")
     page = source_client.get("/lookup").get_data(as_text=True)
     assert page.index("second &lt;b&gt;reply&lt;/b&gt;") < page.index("first reply")
     with services.sessions() as session:
@@ -443,7 +427,7 @@ def test_replies_are_decrypted_newest_first_and_deletable(source_client: FlaskCl
 def test_deleting_an_unknown_reply_changes_nothing(source_client: FlaskClient, services: Services) -> None:
     journey.create(source_client)
     journey.submit(source_client, "hello")
-    _reply(services, "a reply")
+    seed_reply(services, "a reply")
     token = csrf_token(source_client, "/lookup")
     response = source_client.post("/delete", data={"csrf_token": token, "reply_filename": "../../1-x-reply.gpg"})
     assert response.status_code == 302
@@ -455,7 +439,7 @@ def test_reply_decrypts_with_the_submission_key_too(source_client: FlaskClient, 
                                                    decryptor: Decryptor) -> None:
     journey.create(source_client)
     journey.submit(source_client, "hello")
-    _reply(services, "for both keys")
+    seed_reply(services, "for both keys")
     with services.sessions() as session:
         reply = session.scalars(select(Reply)).one()
     data = services.store.path(the_source(services).filesystem_id, reply.filename).read_bytes()

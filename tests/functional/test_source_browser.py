@@ -8,7 +8,6 @@ the journalist interface would write it.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,13 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
-from securedrop import config, db
-from securedrop.devdata import seed_journalist
-from securedrop.domain.replies import send_reply
+from securedrop import config
 from securedrop.models import Source
 from securedrop.services import build_services
-from tests.conftest import Decryptor, SubmissionKey
-from tests.functional.browser import assert_javascript_disabled, chromium, click_and_wait, flashes
-from tests.functional.live_server import LiveServer, prepare_data_dir
+from tests.conftest import Decryptor
+from tests.functional.api_world import seed_reply
+from tests.functional.browser import assert_javascript_disabled, click_and_wait, flashes
+from tests.functional.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -32,28 +30,11 @@ DOCUMENT = b"Quarterly ledger, page 1 of 1\n" + bytes(range(256)) * 64
 REPLY = "Thank you for the ledger. Could you tell us who signed page 1?"
 
 
-@pytest.fixture
-def live_source(tmp_path: Path, submission_key: SubmissionKey) -> Iterator[tuple[LiveServer, dict[str, str]]]:
-    env = prepare_data_dir(tmp_path / "data", submission_key.public)
-    with LiveServer("source_app", env) as server:
-        yield server, env
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    with chromium(tmp_path / "chromium-profile", javascript=False) as driver:
-        yield driver
-
-
-def seed_reply(env: dict[str, str], text: str) -> str:
+def seed_reply_to_only_source(env: dict[str, str], text: str) -> str:
     """Write a journalist's reply to the only source, as the journalist app would."""
     services = build_services(config.load(env))
     try:
-        with db.unit_of_work(services.sessions) as session:
-            journalist = seed_journalist(session)
-            source = session.scalars(select(Source)).one()
-            reply = send_reply(session, services.store, services.pgp, source, journalist, text)
-            return reply.filename
+        return seed_reply(services, text)
     finally:
         services.engine.dispose()
 
@@ -69,12 +50,12 @@ def only_source_dir(data_dir: Path) -> Path:
 
 
 def test_source_journey_without_javascript(
-    live_source: tuple[LiveServer, dict[str, str]],
+    live_source: LiveServer,
     browser: WebDriver,
     tmp_path: Path,
     decryptor: Decryptor,
 ) -> None:
-    server, env = live_source
+    server, env = live_source, live_source.env
     data_dir = Path(env["SECUREDROP_DATA_DIR"])
     assert_javascript_disabled(browser)
 
@@ -116,7 +97,7 @@ def test_source_journey_without_javascript(
     assert browser.current_url == server.url + "/"
 
     # A journalist replies meanwhile.
-    reply_filename = seed_reply(env, REPLY)
+    reply_filename = seed_reply_to_only_source(env, REPLY)
 
     # Log in with the codename and read the reply, decrypted in memory.
     browser.get(server.url + "/")

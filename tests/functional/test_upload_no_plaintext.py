@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import re
 import secrets
 import stat
 import subprocess
@@ -24,7 +23,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from securedrop import config
@@ -32,7 +30,7 @@ from securedrop.models import Source, Submission
 from securedrop.services import build_services
 from tests.conftest import Decryptor, SubmissionKey
 from tests.functional.live_server import LiveServer, prepare_data_dir
-from tests.functional.source_journey import TOR2WEB_CHECK
+from tests.functional.source_journey import StreamingMultipart, csrf_over_http, new_source_over_http
 
 pytestmark = pytest.mark.slow
 
@@ -45,32 +43,6 @@ CHUNK_PAUSE = 0.01
 #: Fractions of the document at which the upload waits for a complete disk scan.
 CHECKPOINTS = (0.1, 0.5, 0.9)
 SCAN_READ = 4 * MiB
-
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-_TAB = re.compile(r'name="tab_id" value="([^"]+)"')
-
-
-def csrf(http: requests.Session, url: str) -> str:
-    page = http.get(url, timeout=30)
-    page.raise_for_status()
-    match = _CSRF.search(page.text)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-def new_source(base: str) -> requests.Session:
-    """generate + create over HTTP; returns a session logged in as the new source."""
-    http = requests.Session()
-    page = http.post(base + "/generate", data={"csrf_token": csrf(http, base + "/"), "tor2web_check": TOR2WEB_CHECK},
-                     timeout=30)
-    page.raise_for_status()
-    tab = _TAB.search(page.text)
-    assert tab
-    created = http.post(base + "/create", data={"csrf_token": csrf(http, base + "/"), "tab_id": tab.group(1)},
-                        timeout=30, allow_redirects=False)
-    assert created.status_code == 302 and created.headers["Location"].endswith("/lookup")
-    return http
-
 
 class Scanner(threading.Thread):
     """Reads every regular file below `roots` over and over, looking for `marker`."""
@@ -164,42 +136,6 @@ class Scanner(threading.Thread):
             self.spools_seen[path] = max(read, self.spools_seen.get(path, 0))
 
 
-class StreamingMultipart:
-    """A multipart/form-data body yielded in chunks, with a known length.
-
-    requests sends an iterable with `__len__` as a streamed body with a Content-Length,
-    as a browser does; the server never holds the whole of it.
-    """
-
-    def __init__(self, fields: dict[str, str], file_field: str, filename: str,
-                 document: Iterator[bytes], document_size: int) -> None:
-        self.boundary = "----securedrop-test-" + secrets.token_hex(12)
-        head = b"".join(
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in fields.items()
-        )
-        head += (
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        self.head = head
-        self.tail = f"\r\n--{self.boundary}--\r\n".encode()
-        self.document = document
-        self.length = len(head) + document_size + len(self.tail)
-
-    @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary}"
-
-    def __len__(self) -> int:
-        return self.length
-
-    def __iter__(self) -> Iterator[bytes]:
-        yield self.head
-        yield from self.document
-        yield self.tail
-
-
 def test_large_upload_leaves_no_plaintext_on_disk(
     tmp_path: Path, submission_key: SubmissionKey, decryptor: Decryptor, request: pytest.FixtureRequest
 ) -> None:
@@ -233,8 +169,8 @@ def test_large_upload_leaves_no_plaintext_on_disk(
         scanner.upload_sending = False
 
     with server:
-        http = new_source(server.url)
-        token = csrf(http, server.url + "/lookup")
+        http = new_source_over_http(server.url)
+        token = csrf_over_http(http, server.url + "/lookup")
         upload = StreamingMultipart({"csrf_token": token, "msg": ""}, "fh", "marker.bin", document(),
                                     DOCUMENT_BYTES)
         scanner.start()

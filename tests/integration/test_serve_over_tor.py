@@ -10,29 +10,22 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import requests
 import socks
 
 from securedrop import config, db
 from securedrop.domain import journalists as accounts
 from securedrop.services import build_services
-from tests.conftest import Decryptor, SubmissionKey
+from tests.conftest import Decryptor, SubmissionKey, csrf_from
 from tests.functional.live_server import prepare_data_dir
-from tests.functional.serve_process import Serve, securedrop
-from tests.integration.test_tor_network import CLIENT_AUTH_BAD, CLIENT_AUTH_MISSING, settled_reply, socks_reply
+from tests.functional.serve_process import Serve, cli
+from tests.functional.source_journey import csrf_over_http, new_source_over_http
 from tests.tor.network import PrivateTorNetwork, TorNode
+from tests.tor.socks import CLIENT_AUTH_BAD, CLIENT_AUTH_MISSING, requests_session, settled_reply, socks_reply
 
 pytestmark = pytest.mark.tor
 
 PASSPHRASE = "mango crater velvet lantern orbit meadow quiver"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ADDRESS = re.compile(r"(Source|Journalist) interface:\s+http://([a-z2-7]{56})\.onion/")
-
-
-def cli(env: dict[str, str], *args: str) -> str:
-    result = securedrop(env, *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -72,19 +65,6 @@ def _eventually(node: TorNode, address: str, wanted: set[int], timeout: float = 
     return False
 
 
-def _session(node: TorNode) -> requests.Session:
-    session = requests.Session()
-    proxy = f"socks5h://127.0.0.1:{node.socks_port}"
-    session.proxies = {"http": proxy, "https": proxy}
-    return session
-
-
-def _token(page: str) -> str:
-    match = CSRF.search(page)
-    assert match, page[:500]
-    return match.group(1)
-
-
 def test_a_source_submits_through_the_source_onion(
     deployment: tuple[Serve, dict[str, str]], network: PrivateTorNetwork, decryptor: Decryptor
 ) -> None:
@@ -92,18 +72,13 @@ def test_a_source_submits_through_the_source_onion(
     address = serve.wait_for(r"Source interface:\s+http://([a-z2-7]{56})\.onion/").group(1)
     assert network.client is not None
     assert settled_reply(network.client, address, timeout=90) == 0
-    browser = _session(network.client)
+    browser = requests_session(network.client)
     base = f"http://{address}.onion"
     assert browser.get(f"{base}/metadata", timeout=60).json()["v3_source_url"] == f"{address}.onion"
-    token = _token(browser.get(f"{base}/", timeout=60).text)
-    page = browser.post(f"{base}/generate", data={"csrf_token": token, "tor2web_check": 'href="fake.onion"'},
-                        timeout=60).text
-    tab = re.search(r'name="tab_id" value="([^"]+)"', page)
-    assert tab
-    browser.post(f"{base}/create", data={"csrf_token": _token(page), "tab_id": tab.group(1)}, timeout=60)
+    new_source_over_http(base, browser)
     lookup = browser.get(f"{base}/lookup", timeout=60)
     assert lookup.url.endswith("/lookup")
-    response = browser.post(f"{base}/submit", data={"csrf_token": _token(lookup.text), "msg": "over tor"},
+    response = browser.post(f"{base}/submit", data={"csrf_token": csrf_from(lookup.text), "msg": "over tor"},
                             files={"fh": ("", b"")}, timeout=60)
     assert "We received your message" in response.text
     stored = list(Path(env["SECUREDROP_DATA_DIR"], "store").rglob("*-msg.gpg"))
@@ -136,11 +111,11 @@ def test_journalist_onion_needs_an_issued_key_until_revoked(
     assert settled_reply(alice_client, address, timeout=90) == 0
 
     # Alice logs in through her device.
-    browser = _session(alice_client)
+    browser = requests_session(alice_client)
     base = f"http://{address}.onion"
-    login = browser.get(f"{base}/login", timeout=60)
+    token = csrf_over_http(browser, f"{base}/login")
     code = pyotp.TOTP(env["ALICE_TOTP"]).now()
-    page = browser.post(f"{base}/login", data={"csrf_token": _token(login.text), "username": "alice",
+    page = browser.post(f"{base}/login", data={"csrf_token": token, "username": "alice",
                                                "password": PASSPHRASE, "token": code}, timeout=60)
     assert page.url.rstrip("/") == base and "alice" in page.text
 
@@ -150,7 +125,8 @@ def test_journalist_onion_needs_an_issued_key_until_revoked(
     serve.wait_for(r"\(1 authorized client key\)", after=mark)
     assert _eventually(alice_client, address, {CLIENT_AUTH_MISSING, CLIENT_AUTH_BAD})
     assert _eventually(bob_client, address, {0})
-    assert _session(bob_client).get(f"{base}/login", timeout=60).status_code == 200
+    with requests_session(bob_client) as bob:
+        assert bob.get(f"{base}/login", timeout=60).status_code == 200
 
 
 def test_source_address_survives_a_restart(deployment: tuple[Serve, dict[str, str]]) -> None:

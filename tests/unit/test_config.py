@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -77,8 +78,7 @@ def test_dev_config_is_written_once_and_reused(tmp_path: Path) -> None:
 
 
 def test_submission_key_command_imports_public_keys_only(tmp_path: Path, submission_key) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
+    from tests.functional.serve_process import securedrop
 
     env = {**os.environ, **_env(tmp_path)}
     public, secret = tmp_path / "public.asc", tmp_path / "secret.asc"
@@ -86,8 +86,7 @@ def test_submission_key_command_imports_public_keys_only(tmp_path: Path, submiss
     secret.write_text(submission_key.secret)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "securedrop.cli", "submission-key", *args], env=env,
-                              capture_output=True, text=True, check=False)
+        return securedrop(env, "submission-key", *args)
 
     assert run("check").returncode != 0
     refused = run("import", str(secret))

@@ -14,8 +14,7 @@ from securedrop.domain import authentication as auth
 from securedrop.domain import journalists as accounts
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
-
-PASSPHRASE = "correct horse battery staple profanity oil chewy"
+from tests.functional.journalist_journey import PASSPHRASE
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -26,9 +27,15 @@ from securedrop.services import Services
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
+@functools.cache
+def _passphrase_hash() -> str:
+    """argon2id costs ~100 ms and plays no part in these tests: hash once per run."""
+    return passwords.hash_passphrase("x" * 20)
+
+
 def _journalist(services: Services, username: str = "tokens") -> int:
     with db.unit_of_work(services.sessions) as session:
-        row = Journalist(username=username, passphrase_hash=passwords.hash_passphrase("x" * 20),
+        row = Journalist(username=username, passphrase_hash=_passphrase_hash(),
                          otp_secret=otp.new_totp_secret())
         session.add(row)
         session.flush()
