@@ -52,6 +52,17 @@ def test_bad_device_name_or_unknown_key_changes_nothing(journalist_client: Flask
     assert count_rows(services, OnionClientKey) == 0
 
 
+def test_no_key_for_the_deleted_placeholder(journalist_client: FlaskClient, admin: Account, clock: Clock,
+                                            services: Services) -> None:
+    with db.unit_of_work(services.sessions) as session:
+        placeholder_id = accounts.deleted_user(session).id
+    logged_in(journalist_client, admin, clock)
+    response = post(journalist_client, "/admin/onion-keys/issue", {"uid": placeholder_id, "device": "laptop"},
+                    page="/admin/onion-keys/")
+    assert response.status_code == 400
+    assert count_rows(services, OnionClientKey) == 0
+
+
 def test_non_admins_cannot_issue(journalist_client: FlaskClient, journalist: Account, clock: Clock,
                                  services: Services) -> None:
     logged_in(journalist_client, journalist, clock)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import astuple
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from securedrop import db
+from securedrop.crypto.sealing import unseal
 from securedrop.domain.instance import update_config
 from securedrop.models import Reply, Source, Submission, WebSession
 from securedrop.services import Services
+from securedrop.web.sessions import _decode_cookie, _hash_id
 from tests.conftest import Decryptor, csrf_token
 from tests.functional import source_journey as journey
 from tests.functional.api_world import count_rows, seed_reply, store_files
@@ -92,9 +95,18 @@ def test_generate_shows_seven_word_codename_and_stores_nothing(source_client: Fl
     assert count_rows(services, Source) == 0
     cookie = source_client.get_cookie("sd_source")
     assert cookie is not None and codename not in cookie.value
+    # Open the session record with the cookie's key, as the server does: what /create
+    # needs is there, the codename is not.
+    decoded = _decode_cookie(cookie.value)
+    assert decoded is not None
+    session_id, key = decoded
     with services.sessions() as session:
-        sealed = b"".join(s.sealed for s in session.scalars(select(WebSession)))
-    assert codename.encode() not in sealed
+        record = session.get(WebSession, _hash_id(session_id))
+        assert record is not None
+        plaintext = unseal(key, record.sealed, associated=record.id_hash.encode()).decode()
+    assert codename not in plaintext
+    (pending,) = json.loads(plaintext)["pending_accounts"].values()
+    assert pending == list(astuple(services.hasher.derive(codename)))
 
 
 def test_generate_without_tor2web_field_is_forbidden(source_client: FlaskClient) -> None:
