@@ -89,7 +89,7 @@ def seed_newsroom(session: Session, journalist_id: int, public_key: str) -> None
             "filesystem_id": base64.b32encode(secrets.token_bytes(64)).decode(),
             "journalist_designation": f"bench source{i:05d}", "last_updated": start + timedelta(minutes=i),
             "pending": False, "is_starred": i % 50 == 0, "interaction_count": SUBMISSIONS_PER_SOURCE,
-            "deleted_at": None, "public_key": public_key, "fingerprint": f"{i:040X}",
+            "public_key": public_key, "fingerprint": f"{i:040X}",
             "sealed_secret_key": b"\0" * 64,
         }
         for i in range(SOURCES)

@@ -64,7 +64,7 @@ def _collect_seen_by(session: Session, seen: dict[int, list[str]], query: Select
 
 
 def live_source(session: Session, source_uuid: str) -> Source:
-    """Raises: NotFound: unknown (or malformed) uuid, pending or deleted source."""
+    """Raises: NotFound: unknown (or malformed) uuid, or a pending source."""
     source = session.scalar(select(Source).where(Source.uuid == source_uuid, *live_conditions()))
     if source is None:
         raise NotFound(source_uuid)

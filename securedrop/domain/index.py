@@ -45,7 +45,7 @@ def _escape_like(text: str) -> str:
 def list_sources(
     session: Session, journalist_id: int, designation_filter: str = "", page: int = 1, page_size: int = PAGE_SIZE
 ) -> IndexPage:
-    """One page of live sources (not pending, not deleted): starred first, then newest
+    """One page of live (not pending) sources: starred first, then newest
     activity first, with counts computed by the database in three queries whatever the
     number of sources."""
     conditions = live_conditions()
@@ -104,7 +104,7 @@ def live_source(session: Session, filesystem_id: str) -> Source:
     """The live source with this id.
 
     Raises:
-        NotFound: unknown, pending or deleted.
+        NotFound: unknown or pending.
     """
     source: Source | None = session.scalar(
         select(Source).where(Source.filesystem_id == filesystem_id, *live_conditions())

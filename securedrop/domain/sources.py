@@ -27,15 +27,15 @@ _SEAL_PURPOSE = b"securedrop source secret key v1"
 
 def live_conditions() -> list[ColumnElement[bool]]:
     """What journalists see, in the index and the API alike: sources that have
-    submitted (not pending) and are not deleted."""
-    return [Source.pending.is_(False), Source.deleted_at.is_(None)]
+    submitted (pending ones are invisible)."""
+    return [Source.pending.is_(False)]
 
 
 def _free_designation(session: Session) -> str:
     for _ in range(MAX_DESIGNATION_DRAWS):
         candidate = generate_designation()
         taken = session.scalar(
-            select(Source.id).where(Source.journalist_designation == candidate, Source.deleted_at.is_(None))
+            select(Source.id).where(Source.journalist_designation == candidate)
         )
         if taken is None:
             return candidate
@@ -73,10 +73,8 @@ def create_source(session: Session, pgp: OpenPGP, derived: SourceSecrets) -> Sou
 
 
 def find_source(session: Session, filesystem_id: str) -> Source | None:
-    """The live (not deleted) source with this id, if any."""
-    return session.scalar(
-        select(Source).where(Source.filesystem_id == filesystem_id, Source.deleted_at.is_(None))
-    )
+    """The source with this id (pending or not), if any."""
+    return session.scalar(select(Source).where(Source.filesystem_id == filesystem_id))
 
 
 def login(session: Session, hasher: CodenameHasher, codename: str) -> tuple[Source, SourceSecrets] | None:

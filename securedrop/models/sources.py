@@ -30,8 +30,6 @@ class Source(Base):
     is_starred: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Shared counter of messages, documents and replies; never decreases.
     interaction_count: Mapped[int] = mapped_column(Integer, default=0)
-    #: Set when a journalist deletes the source from the index; purged by the worker.
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     public_key: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
     #: The armored secret key, sealed with AES-GCM under a key derived from the

@@ -90,7 +90,7 @@ def load_source() -> ResponseReturnValue | None:
         return Response(render_template("offline.html"), status=503)
     if sess.source_id is not None:
         source = current_db().get(Source, sess.source_id)
-        if source is None or source.deleted_at is not None or "key_passphrase" not in sess:
+        if source is None or "key_passphrase" not in sess:
             reset_session()
             g.session_lost = True
         else:

@@ -143,17 +143,6 @@ def test_whole_second_timestamps_keep_six_digits(api: Api, services: Services) -
     assert body["last_updated"] == "2024-05-01T09:30:00.000000Z"
 
 
-def test_deleted_sources_are_hidden(api: Api, services: Services) -> None:
-    seeded = seed_source(services)
-    with db.unit_of_work(services.sessions) as session:
-        row = session.scalar(select(Source).where(Source.uuid == seeded.uuid))
-        assert row is not None
-        row.deleted_at = datetime.now(UTC)
-    assert api.get("/api/v1/sources").get_json()["sources"] == []
-    assert api.get("/api/v1/submissions").get_json()["submissions"] == []
-    assert_error(api.get(f"/api/v1/sources/{seeded.uuid}"), 404)
-
-
 # -- authentication -------------------------------------------------------------------------
 @pytest.mark.parametrize("header", [None, "", "Token", "Token ", "token {t}", "Bearer {t}", "Token  {t}",
                                     "Token {t} extra", "Token {t}x", "Basic {t}"])
