@@ -6,11 +6,15 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from securedrop.onion.controller import OnionController
 from securedrop.onion.errors import TorLaunchFailed
 from securedrop.onion.keys import _ensure_private_dir
+
+T = TypeVar("T")
 
 # --------------------------------------------------------------------------
 # a tor of our own
@@ -18,7 +22,6 @@ from securedrop.onion.keys import _ensure_private_dir
 
 def launch_tor(
     data_dir: str | os.PathLike[str],
-    control_port: int | None = None,
     *,
     disable_network: bool,
     tor_binary: str = "tor",
@@ -50,7 +53,7 @@ def launch_tor(
         "--SocksPort",
         "0",
         "--ControlPort",
-        f"127.0.0.1:{control_port}" if control_port else "auto",
+        "auto",  # a free loopback port, which tor writes to port_file
         "--ControlPortWriteToFile",
         str(port_file),
         "--CookieAuthentication",
@@ -69,9 +72,14 @@ def launch_tor(
         except OSError as exc:
             raise TorLaunchFailed(f"cannot run {tor_binary} ({exc.strerror}): install Debian's tor package") from None
     try:
-        port = _wait_for_control_port(process, port_file, log_path, timeout)
-        _wait_for_file(process, tor_dir / "control_auth_cookie", log_path, timeout)
-        controller = OnionController.connect(control_port=port)
+        # One deadline for both: tor announces its control port a moment before it
+        # writes the auth cookie.
+        deadline = time.monotonic() + timeout
+        found = _wait_until(process, lambda: re.search(r"PORT=127\.0\.0\.1:(\d+)", _read_text(port_file)),
+                            deadline, "tor opened no control port", log_path)
+        _wait_until(process, (tor_dir / "control_auth_cookie").exists, deadline, "tor wrote no control cookie",
+                    log_path)
+        controller = OnionController.connect(control_port=int(found.group(1)))
     except BaseException:
         stop_tor(process)
         raise
@@ -84,24 +92,19 @@ def launch_tor(
     return controller, process
 
 
-def _wait_for_control_port(process: subprocess.Popen[bytes], port_file: Path, log_path: Path, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _wait_until(
+    process: subprocess.Popen[bytes], probe: Callable[[], T | None], deadline: float, failure: str, log_path: Path
+) -> T:
+    """Poll `probe` until it returns something truthy; fail with tor's log if tor exits
+    or the deadline passes."""
+    while True:
+        result = probe()
+        if result:
+            return result
         if process.poll() is not None:
             raise TorLaunchFailed(f"tor exited with status {process.returncode}:\n" + _tail(log_path))
-        match = re.search(r"PORT=127\.0\.0\.1:(\d+)", _read_text(port_file))
-        if match:
-            return int(match.group(1))
-        time.sleep(0.05)
-    raise TorLaunchFailed(f"tor opened no control port within {timeout:.0f} s:\n" + _tail(log_path))
-
-
-def _wait_for_file(process: subprocess.Popen[bytes], path: Path, log_path: Path, timeout: float) -> None:
-    """Tor announces its control port a moment before it writes the auth cookie."""
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise TorLaunchFailed("tor wrote no control cookie:\n" + _tail(log_path))
+        if time.monotonic() > deadline:
+            raise TorLaunchFailed(f"{failure} in time:\n" + _tail(log_path))
         time.sleep(0.05)
 
 

@@ -262,6 +262,14 @@ def test_launch_tor_reports_a_tor_that_cannot_start(tmp_path: Path) -> None:
         onion.launch_tor(tmp_path, disable_network=True, tor_binary=str(tmp_path / "no-tor"))
 
 
+def test_launch_tor_reports_a_tor_that_exits_with_its_log(tmp_path: Path) -> None:
+    fake = tmp_path / "fake-tor"
+    fake.write_text("#!/bin/sh\necho 'Failed to parse/validate config: bad option'\nexit 1\n")
+    fake.chmod(0o700)
+    with pytest.raises(onion.TorLaunchFailed, match=r"(?s)exited with status 1.*bad option"):
+        onion.launch_tor(tmp_path / "data", disable_network=True, tor_binary=str(fake))
+
+
 # -- service key files ----------------------------------------------------------
 
 
