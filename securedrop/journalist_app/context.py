@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from securedrop import db
 from securedrop.models.journalists import Journalist
 from securedrop.web.context import server_session
-from securedrop.web.sessions import STATELESS_PREFIX
+from securedrop.web.sessions import is_stateless
 from securedrop.web.transaction import current_db
 
 #: Endpoints reachable without logging in.
@@ -39,8 +39,8 @@ def logged_out(message: str | None = None) -> Response:
 def load_journalist() -> Response | None:
     """Before each request: who is logged in; everyone else goes to the login page."""
     g.journalist = None
-    if request.path.startswith(STATELESS_PREFIX):
-        return None  # the API authenticates each call by token, never by session
+    if is_stateless(request.path):
+        return None  # the API authenticates each call by token; static files are public
     sess = server_session()
     if sess.journalist_id is not None:
         found = current_db().get(Journalist, sess.journalist_id)

@@ -23,9 +23,14 @@ from securedrop.models.base import utcnow
 
 ID_BYTES = 32
 KEY_BYTES = 32
-#: Paths that authenticate by token alone: no session record is read or written and no
-#: cookie is set for them (the journalist API).
-STATELESS_PREFIX = "/api/"
+#: Paths that never touch a session: no record is read or written and no cookie is set.
+#: The journalist API authenticates by token alone; static files need nobody (and must
+#: not spend a session's renewals or cost a database read per stylesheet).
+STATELESS_PREFIXES = ("/api/", "/static/")
+
+
+def is_stateless(path: str) -> bool:
+    return path.startswith(STATELESS_PREFIXES)
 
 
 class ServerSession(CallbackDict[str, Any], SessionMixin):
@@ -121,7 +126,7 @@ class ServerSessionInterface(SessionInterface):
         return None if value is None else _decode_cookie(value)
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        if request.path.startswith(STATELESS_PREFIX):
+        if is_stateless(request.path):
             return ServerSession()
         decoded = self._key_from_request(app, request)
         if decoded is None:
@@ -158,7 +163,7 @@ class ServerSessionInterface(SessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
-        if flask_request.path.startswith(STATELESS_PREFIX):
+        if is_stateless(flask_request.path):
             return
         name = self.get_cookie_name(app)
         domain = self.get_cookie_domain(app)
