@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, request, session
+from werkzeug.exceptions import HTTPException
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
 
 from securedrop.config import TRANSLATIONS_DIR
@@ -119,4 +120,27 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
             "html_dir": text_direction(current),
             "current_locale": current,
             "language_menu": menu if len(menu) > 1 else [],
+            "language_base": language_base(),
         }
+
+
+def language_base() -> str:
+    """The path the language menu's `?l=` links go to: this page, as a GET can reach it.
+
+    A page answering a POST (a failed submission, the logout advice) must not link to a
+    URL that a GET would reject with 405 or turn into something else: a view names the
+    GET page that shows the same thing in `g.language_return`; otherwise the same path
+    if it takes GET, else the home page.
+    """
+    explicit = g.get("language_return")
+    if isinstance(explicit, str):
+        return explicit
+    here = request.script_root + request.path
+    if request.method in ("GET", "HEAD"):
+        return here
+    adapter = current_app.url_map.bind("localhost", script_name=request.script_root or "/")
+    try:
+        adapter.match(request.path, method="GET")
+    except HTTPException:  # 405, 404, or a redirect: none of them shows this page again
+        return request.script_root + "/"
+    return here

@@ -136,6 +136,8 @@ def generate() -> Any:
     if g.source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
+    if "codename" in request.form:
+        return _codename_in_another_language()
     codename = generate_codename(_locale_language())
     derived = services().hasher.derive(codename)
     tab_id = secrets.token_urlsafe(16)
@@ -145,7 +147,33 @@ def generate() -> Any:
         pending.pop(next(iter(pending)))
     pending[tab_id] = [derived.filesystem_id, derived.key_passphrase]
     session["pending_accounts"] = pending
-    return render_template("generate.html", codename=codename, tab_id=tab_id)
+    return _render_codename(codename, tab_id)
+
+
+def _render_codename(codename: str, tab_id: str) -> str:
+    # The codename exists only on this page: its language menu re-posts it (see below).
+    fields = {"tor2web_check": TOR2WEB_CHECK, "tab_id": tab_id, "codename": codename}
+    return render_template("generate.html", codename=codename, tab_id=tab_id,
+                           language_form={"action": url_for("main.generate"), "fields": fields})
+
+
+def _codename_in_another_language() -> Any:
+    """The codename page again, in the language just chosen, with the same codename.
+
+    The codename is stored nowhere, so the language menu posts it back with its tab id;
+    it is shown again only if it derives to the account this tab is about to create, so
+    the form can only ever re-show a codename this session was given.
+    """
+    tab_id = request.form.get("tab_id", "")
+    codename = normalize_codename(request.form.get("codename", ""))
+    pending = dict(session.get("pending_accounts", {})).get(tab_id)
+    if codename is None or pending is None or not secrets.compare_digest(
+        services().hasher.derive(codename).filesystem_id, pending[0]
+    ):
+        reset_session()
+        logged_out_notice()
+        return redirect(url_for("main.index"))
+    return _render_codename(codename, tab_id)
 
 
 def _locale_language() -> str:
@@ -189,6 +217,7 @@ def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
         current_db(), svc.store, svc.pgp, source, session["key_passphrase"]
     )
     config = instance_config()
+    g.language_return = url_for("main.lookup")  # after a failed POST /submit too
     return (
         render_template(
             "lookup.html",
@@ -324,8 +353,14 @@ def login() -> Any:
     return redirect(url_for("main.lookup"))
 
 
-@blueprint.route("/logout", methods=["POST"])
+@blueprint.route("/logout", methods=["GET", "POST"])
 def logout() -> Any:
+    if request.method == "GET":
+        # The advice again (the language menu links here): logging out takes a POST, so a
+        # link elsewhere cannot end a session, and a source still logged in goes back.
+        if g.source is not None:
+            return redirect(url_for("main.lookup"))
+        return render_template("logout.html")
     was_logged_in = g.source is not None
     reset_session()
     if not was_logged_in:

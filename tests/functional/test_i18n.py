@@ -125,7 +125,7 @@ def test_malformed_accept_language_never_500s(client: FlaskClient, header: str) 
 def test_language_menu_lists_every_locale_as_plain_links(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     for code in SUPPORTED:
-        assert f'href="?l={code}"' in page
+        assert f'href="/?l={code}"' in page
     assert "<script" not in page
 
 
