@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from werkzeug.exceptions import HTTPException
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_locale
+from werkzeug.exceptions import HTTPException
 
 from securedrop.config import TRANSLATIONS_DIR
 
