@@ -54,19 +54,20 @@ requirements: venv ## Re-pin requirements*.txt from requirements*.in
 	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 .PHONY: i18n-extract
-i18n-extract: venv ## Update translations/messages.pot from the code and templates
-	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project=securedrop securedrop
+i18n-extract: venv ## Update translations/messages.pot from the code and templates (locations, Translators: comments)
+	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -k pgettext:1c,2 -k npgettext:1c,2,3 \
+		-k lazy_pgettext:1c,2 --add-comments=Translators: -o translations/messages.pot --project=securedrop securedrop
 
 .PHONY: i18n-update
-i18n-update: venv ## Merge messages.pot into every catalog
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching; fi
+i18n-update: venv ## Merge messages.pot into every catalog; changed English keeps its old translation as fuzzy
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i translations/messages.pot -d translations --previous --ignore-pot-creation-date; fi
 
 .PHONY: i18n-compile
-i18n-compile: venv ## Build the .mo files (not committed)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel compile -d translations >/dev/null; fi
+i18n-compile: venv ## Build the .mo files (not committed): reviewed entries and machine drafts; other fuzzy ones show English
+	$(PY) scripts/i18n_compile.py
 
 .PHONY: i18n-check
-i18n-check: i18n-compile ## Every catalog compiles, is complete, and keeps placeholders and tags
+i18n-check: i18n-compile ## Fail on broken catalogs (compile, placeholders, tags, plurals, glossary); report review state
 	$(PY) scripts/i18n_check.py
 
 .PHONY: clean
