@@ -90,3 +90,43 @@ def test_a_flagged_translation_with_a_wrong_placeholder_is_only_review(tmp_path:
     # Fuzzy and not a draft: it never ships, so it cannot break a page.
     po = _catalog(tmp_path, '#, fuzzy\nmsgid "Hello %(name)s"\nmsgstr "Hallo"\n')
     assert _problems(po) == []
+
+
+GLOSSARY = {
+    "terms": {"Safest": "Safest", "New Identity": "New Identity"},
+    "rule": {"labels": ["Safest", "New Identity"]},
+    "default": {},
+    "locales": {"ru": {"tor_browser": True, "Safest": "Высший"}, "ku": {"tor_browser": False}},
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "translation", "fails"),
+    [
+        ("ru", "Установите уровень «Наиболее безопасный»", True),  # not what Tor Browser shows
+        ("ru", "Установите уровень «Высший»", False),
+        ("ku", 'Asta Ewlehiyê bikin "Herî Ewle"', True),  # a label Tor Browser does not show
+        ("ku", 'Asta Ewlehiyê bikin "Herî Ewle" ("Safest")', False),
+    ],
+)
+def test_tor_browser_labels_follow_the_glossary(tmp_path: Path, locale: str, translation: str, fails: bool) -> None:
+    import i18n_glossary
+    from babel.messages.pofile import read_po
+
+    escaped = translation.replace('"', '\\"')
+    po = _catalog(tmp_path, f'msgid "Set the Security Level to Safest"\nmsgstr "{escaped}"\n', locale=locale)
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    problems, _unverified = i18n_glossary.glossary_findings(catalog, locale, GLOSSARY)
+    assert bool(problems) == fails, problems
+
+
+def test_shipped_catalogs_pass_the_glossary_check() -> None:
+    import i18n_glossary
+    from babel.messages.pofile import read_po
+
+    for po in sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po")):
+        locale = po.parent.parent.name
+        with po.open("rb") as handle:
+            problems, _ = i18n_glossary.glossary_findings(read_po(handle, locale=locale), locale)
+        assert problems == [], (locale, problems)
