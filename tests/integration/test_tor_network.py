@@ -27,7 +27,7 @@ class _Page(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(PAGE)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's parameter name)
         pass  # no request logs, as in the real apps
 
 
