@@ -5,6 +5,8 @@ VENV_STAMP := .venv/.installed
 DEV_DEBS := gnupg
 TEST_DEBS := gnupg postgresql chromium chromium-driver tor
 export SECUREDROP_DATA_DIR ?= $(CURDIR)/.dev-data
+# The gettext catalogs live inside the package so an installed copy carries them.
+I18N := securedrop/translations
 
 .DEFAULT_GOAL := help
 
@@ -35,6 +37,7 @@ test: venv ## Install what is missing and run the whole suite (SQLite and Postgr
 
 .PHONY: test-fast
 test-fast: venv ## Unit and functional tests on SQLite only, no browser or Tor
+	$(MAKE) --no-print-directory i18n-compile
 	SECUREDROP_TEST_STRICT= $(PY) -m pytest -m "not browser and not tor and not slow"
 
 .PHONY: lint
@@ -54,16 +57,16 @@ requirements: venv ## Re-pin requirements*.txt from requirements*.in
 	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 .PHONY: i18n-extract
-i18n-extract: venv ## Update translations/messages.pot from the code and templates
-	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -o translations/messages.pot --no-location --sort-output --project=securedrop securedrop
+i18n-extract: venv ## Update securedrop/translations/messages.pot from the code and templates
+	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -o $(I18N)/messages.pot --no-location --sort-output --project=securedrop securedrop
 
 .PHONY: i18n-update
 i18n-update: venv ## Merge messages.pot into every catalog
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching; fi
+	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching; fi
 
 .PHONY: i18n-compile
-i18n-compile: venv ## Build the .mo files (not committed)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel compile -d translations >/dev/null; fi
+i18n-compile: venv ## Build the .mo files in place (not committed; a built package compiles its own)
+	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel compile -d $(I18N) >/dev/null; fi
 
 .PHONY: i18n-check
 i18n-check: i18n-compile ## Every catalog compiles, is complete, and keeps placeholders and tags

@@ -18,7 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS = ROOT / "translations"
+TRANSLATIONS = ROOT / "securedrop" / "translations"
 PACKAGE = ROOT / "securedrop"
 JOURNALIST_LOCALES = {"ar", "de_DE", "es_ES", "fr_FR", "pt_BR", "ru", "zh_Hans"}
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]

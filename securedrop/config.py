@@ -21,8 +21,10 @@ MAX_DOCUMENT_BYTES = 500 * MiB
 #: Room for the rest of the multipart form around a maximal document.
 FORM_OVERHEAD_BYTES = 1 * MiB
 
-#: Where the gettext catalogs live (translations/<locale>/LC_MESSAGES/messages.po).
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+#: The gettext catalogs, inside the package so an installed copy carries them:
+#: <locale>/LC_MESSAGES/messages.po in a source tree, and the messages.mo compiled
+#: from it (by `make i18n-compile`, or by setup.py when the package is built).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 #: Where everything lives when SECUREDROP_DATA_DIR is not set.
 DEFAULT_DATA_DIR = Path("/var/lib/securedrop")
 #: The cost production never goes below (~38 ms a derivation on a 2-core machine).
@@ -30,9 +32,9 @@ MIN_SCRYPT_N = 2**14
 
 
 def shipped_locales(translations_dir: Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
-    """en_US plus every locale with a catalog in translations/: the default to support."""
-    found = sorted(p.parent.parent.name for p in translations_dir.glob("*/LC_MESSAGES/messages.po"))
-    return ("en_US", *found)
+    """en_US plus every locale with a catalog (source or compiled): the default to support."""
+    found = {p.parent.parent.name for p in translations_dir.glob("*/LC_MESSAGES/messages.[mp]o")}
+    return ("en_US", *sorted(found))
 
 
 DEFAULT_LOCALES = ("en_US",)
