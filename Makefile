@@ -66,7 +66,7 @@ i18n-update: venv ## Merge messages.pot into every catalog
 
 .PHONY: i18n-compile
 i18n-compile: venv ## Build the .mo files in place (not committed; a built package compiles its own)
-	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel compile -d $(I18N) >/dev/null; fi
+	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel -q compile -d $(I18N); fi
 
 .PHONY: i18n-check
 i18n-check: i18n-compile ## Every catalog compiles, is complete, and keeps placeholders and tags
