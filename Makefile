@@ -5,6 +5,8 @@ VENV_STAMP := .venv/.installed
 DEV_DEBS := gnupg
 TEST_DEBS := gnupg postgresql chromium chromium-driver tor
 export SECUREDROP_DATA_DIR ?= $(CURDIR)/.dev-data
+# The gettext catalogs live inside the package so an installed copy carries them.
+I18N := securedrop/translations
 
 .DEFAULT_GOAL := help
 
@@ -35,6 +37,7 @@ test: venv ## Install what is missing and run the whole suite (SQLite and Postgr
 
 .PHONY: test-fast
 test-fast: venv ## Unit and functional tests on SQLite only, no browser or Tor
+	$(MAKE) --no-print-directory i18n-compile
 	SECUREDROP_TEST_STRICT= $(PY) -m pytest -m "not browser and not tor and not slow"
 
 .PHONY: lint
@@ -54,16 +57,16 @@ requirements: venv ## Re-pin requirements*.txt from requirements*.in
 	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 .PHONY: i18n-extract
-i18n-extract: venv ## Update translations/messages.pot from the code and templates (locations, Translators: comments)
+i18n-extract: venv ## Update $(I18N)/messages.pot from the code and templates (locations, Translators: comments)
 	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -k pgettext:1c,2 -k npgettext:1c,2,3 \
-		-k lazy_pgettext:1c,2 --add-comments=Translators: -o translations/messages.pot --project=securedrop securedrop
+		-k lazy_pgettext:1c,2 --add-comments=Translators: -o $(I18N)/messages.pot --project=securedrop securedrop
 
 .PHONY: i18n-update
 i18n-update: venv ## Merge messages.pot into every catalog; changed English keeps its old translation as fuzzy
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i translations/messages.pot -d translations --previous --ignore-pot-creation-date; fi
+	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i $(I18N)/messages.pot -d $(I18N) --previous --ignore-pot-creation-date; fi
 
 .PHONY: i18n-compile
-i18n-compile: venv ## Build the .mo files (not committed): reviewed entries and machine drafts; other fuzzy ones show English
+i18n-compile: venv ## Build the .mo files in place (not committed): reviewed entries and machine drafts
 	$(PY) scripts/i18n_compile.py
 
 .PHONY: i18n-check

@@ -23,12 +23,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
+from securedrop.catalogs import is_draft, msgid_of, shape_problem, shipped_catalog, strings_of
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from i18n_compile import is_draft, msgid_of, shape_problem, shipped_catalog, strings_of  # noqa: E402 (path above)
 from i18n_glossary import glossary_findings  # noqa: E402 (path above)
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS = ROOT / "translations"
+TRANSLATIONS = ROOT / "securedrop" / "translations"
 PACKAGE = ROOT / "securedrop"
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {

@@ -1,97 +1,19 @@
-"""`make i18n-compile`: build each catalog's .mo, shipping unreviewed machine drafts but
-never an entry a translator or an English change has put back into review.
-
-The review state lives in the .po file, where a translation platform shows it:
-
-- a reviewed translation has no `fuzzy` flag;
-- a machine-assisted draft is `fuzzy` (the platform shows "needs editing") and carries
-  the translator comment DRAFT_COMMENT; it has no previous msgid (`#|`). Sources get
-  the draft rather than English until someone reviews it;
-- any other fuzzy entry (a translator flagged it, or `make i18n-update` matched it to
-  an English string that changed, recording the old one in `#|`) is left out, so the
-  page falls back to English rather than showing a translation of other words.
-"""
+"""`make i18n-compile`: build each catalog's .mo in place, shipping reviewed entries and
+unreviewed machine drafts but never an entry a translator or an English change has put
+back into review (securedrop/catalogs.py says which). Quiet unless a catalog fails."""
 
 from __future__ import annotations
 
-import re
 import sys
-from collections import Counter
 from pathlib import Path
 
-from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from securedrop.catalogs import shipped_catalog
+
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS = ROOT / "translations"
-#: The translator comment that marks an unreviewed machine-assisted draft.
-DRAFT_COMMENT = "Machine-assisted draft: review it, then clear the fuzzy mark."
-#: What identifies it, should a tool rewrap or reword the rest of the comment.
-DRAFT_MARK = "Machine-assisted draft"
-PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}")
-TAG = re.compile(r"</?[a-zA-Z]+[^>]*>")
-
-
-def msgid_of(message: Message) -> str:
-    return message.id[0] if isinstance(message.id, (list, tuple)) else message.id
-
-
-def strings_of(message: Message) -> tuple[str, ...]:
-    return tuple(message.string) if isinstance(message.string, (list, tuple)) else (message.string,)
-
-
-def english_changed(message: Message) -> bool:
-    """Whether `make i18n-update` matched this entry to English that has since changed.
-
-    It records the old msgid in `#|` lines; Babel's reader keeps those as translator
-    comments starting with "|" (and its writer as "# |"), so both forms count.
-    """
-    return bool(message.previous_id) or any(comment.lstrip().startswith("|") for comment in message.user_comments)
-
-
-def is_draft(message: Message) -> bool:
-    """An unreviewed machine draft: fuzzy, marked as a draft, never matched to other English."""
-    return (
-        message.fuzzy
-        and any(comment.strip().startswith(DRAFT_MARK) for comment in message.user_comments)
-        and not english_changed(message)
-    )
-
-
-def shape(text: str) -> Counter[str]:
-    """The placeholders and tags a translation must keep, with their counts."""
-    return Counter(PLACEHOLDER.findall(text)) + Counter(TAG.findall(text))
-
-
-def shape_problem(message: Message) -> bool:
-    """Whether a translated form lost, renamed or added a placeholder or a tag."""
-    ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
-    allowed = [shape(text) for text in ids]
-    if len(ids) > 1:  # a plural form may spell the count out ("one message")
-        allowed += [shape(text) - Counter(["%(num)d"]) for text in ids]
-    for translated in strings_of(message):
-        if translated and shape(translated) not in allowed:
-            return True
-    return False
-
-
-def ships(message: Message) -> bool:
-    """Whether the compiled catalog carries this entry (else the page shows English)."""
-    if not message.id or not all(strings_of(message)) or shape_problem(message):
-        return False
-    return not message.fuzzy or is_draft(message)
-
-
-def shipped_catalog(catalog: Catalog) -> Catalog:
-    """A copy of `catalog` holding only what `ships`, none of it fuzzy."""
-    shipped = Catalog(locale=catalog.locale, domain=catalog.domain, charset="utf-8")
-    shipped.mime_headers = catalog.mime_headers
-    shipped.fuzzy = False
-    for message in catalog:
-        if message.id and ships(message):
-            shipped.add(message.id, message.string, context=message.context)
-    return shipped
+TRANSLATIONS = ROOT / "securedrop" / "translations"
 
 
 def compile_catalog(po: Path) -> Path:
@@ -105,11 +27,14 @@ def compile_catalog(po: Path) -> Path:
 
 
 def main(directory: Path = TRANSLATIONS) -> int:
-    catalogs = sorted(directory.glob("*/LC_MESSAGES/messages.po"))
-    for po in catalogs:
-        compile_catalog(po)
-    print(f"i18n-compile: {len(catalogs)} catalogs compiled")
-    return 0
+    failed = 0
+    for po in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        try:
+            compile_catalog(po)
+        except Exception as exc:  # noqa: BLE001 (report every broken catalog, then fail)
+            print(f"{po}: does not compile: {exc}", file=sys.stderr)
+            failed += 1
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 
 A key is the msgid, or "context|msgid" for an entry with a msgctxt; a translation is a
 string, or a list of plural forms. A draft is a fuzzy entry carrying DRAFT_COMMENT (see
-i18n_compile.py): a translation platform shows it as needing review, and
+securedrop/catalogs.py): a translation platform shows it as needing review, and
 `make i18n-compile` still ships it, so a source reads the draft rather than English.
 """
 
@@ -18,8 +18,9 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from i18n_compile import DRAFT_COMMENT, DRAFT_MARK, TRANSLATIONS, msgid_of, strings_of  # noqa: E402 (path above)
+from securedrop.catalogs import DRAFT_COMMENT, DRAFT_MARK, msgid_of, strings_of
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "securedrop" / "translations"
 
 
 def load(locale: str, translations: Path = TRANSLATIONS) -> Catalog:

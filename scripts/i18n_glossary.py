@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog
-from i18n_compile import is_draft, msgid_of, strings_of
 
-GLOSSARY = Path(__file__).resolve().parent.parent / "translations" / "glossary.toml"
+from securedrop.catalogs import is_draft, msgid_of, strings_of
+
+GLOSSARY = Path(__file__).resolve().parent.parent / "securedrop" / "translations" / "glossary.toml"
 
 
 @cache

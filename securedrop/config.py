@@ -13,20 +13,28 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from securedrop.crypto.derivation import SCRYPT_MAX_N
+
 MiB = 1024 * 1024
 #: The largest document a source may upload (SecureDrop's whole-request limit).
 MAX_DOCUMENT_BYTES = 500 * MiB
 #: Room for the rest of the multipart form around a maximal document.
 FORM_OVERHEAD_BYTES = 1 * MiB
 
-#: Where the gettext catalogs live (translations/<locale>/LC_MESSAGES/messages.po).
-TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+#: The gettext catalogs, inside the package so an installed copy carries them:
+#: <locale>/LC_MESSAGES/messages.po in a source tree, and the messages.mo compiled
+#: from it (by `make i18n-compile`, or by setup.py when the package is built).
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+#: Where everything lives when SECUREDROP_DATA_DIR is not set.
+DEFAULT_DATA_DIR = Path("/var/lib/securedrop")
+#: The cost production never goes below (~38 ms a derivation on a 2-core machine).
+MIN_SCRYPT_N = 2**14
 
 
 def shipped_locales(translations_dir: Path = TRANSLATIONS_DIR) -> tuple[str, ...]:
-    """en_US plus every locale with a catalog in translations/: the default to support."""
-    found = sorted(p.parent.parent.name for p in translations_dir.glob("*/LC_MESSAGES/messages.po"))
-    return ("en_US", *found)
+    """en_US plus every locale with a catalog (source or compiled): the default to support."""
+    found = {p.parent.parent.name for p in translations_dir.glob("*/LC_MESSAGES/messages.[mp]o")}
+    return ("en_US", *sorted(found))
 
 
 DEFAULT_LOCALES = ("en_US",)
@@ -48,16 +56,19 @@ class Settings:
     key_pepper: bytes
     source_secret_key: str
     journalist_secret_key: str
+    # Every optional setting's default is here and only here: load() passes on
+    # what the environment or file sets and leaves the rest to these.
     #: Fingerprint of the organisation's submission key; None means "the one key in
     #: the submission keyring".
     submission_key_fpr: str | None = None
     gpg_binary: str = "gpg"
     default_locale: str = "en_US"
+    #: load() widens this to every shipped catalog (see shipped_locales()).
     supported_locales: tuple[str, ...] = DEFAULT_LOCALES
     source_session_minutes: int = 120
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     #: scrypt cost; tests may lower it, production never should (checked in validate()).
-    scrypt_n: int = 2**14
+    scrypt_n: int = MIN_SCRYPT_N
     dev: bool = False
     #: Set by `securedrop serve` once the source onion is published.
     source_onion: str | None = None
@@ -103,7 +114,14 @@ class Settings:
         for name in ("source_secret_key", "journalist_secret_key"):
             if len(getattr(self, name)) < 32:
                 raise ConfigError(f"{name} must be at least 32 characters (SECUREDROP_{name.upper()})")
-        if self.scrypt_n < 2**14 and not self.dev:
+        n = self.scrypt_n
+        # scrypt takes only powers of two; hashlib would refuse any other cost with a
+        # ValueError at a source's first visit instead of at start-up.
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1) or n > SCRYPT_MAX_N:
+            raise ConfigError(
+                f"scrypt_n must be a power of two from 2 to {SCRYPT_MAX_N} (2**14 in production), not {n!r}"
+            )
+        if n < MIN_SCRYPT_N and not self.dev:
             raise ConfigError("scrypt_n below 2**14 is allowed only in dev mode")
         if self.default_locale not in self.supported_locales:
             raise ConfigError(
@@ -129,17 +147,67 @@ def _env_or_file(env: Mapping[str, str], file_values: Mapping[str, Any], key: st
     return file_values.get(key)
 
 
+def _text(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be a string, not {value!r}")
+    return value
+
+
+def _integer(key: str, value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, not {value!r}") from None
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("1", "true", "yes"):
+        return True
+    if str(value).lower() in ("0", "false", "no"):
+        return False
+    raise ConfigError(f"{key} must be true or false, not {value!r}")
+
+
+def _locales(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise ConfigError(f"{key} must be a list of locale codes, not {value!r}")
+
+
+#: The optional settings load() reads, each with the parser that turns a raw value
+#: (an environment string or a TOML value) into its type. Their defaults are the
+#: Settings fields'.
+_OPTIONAL: dict[str, Any] = {
+    "submission_key_fpr": _text,
+    "gpg_binary": _text,
+    "default_locale": _text,
+    "supported_locales": _locales,
+    "scrypt_n": _integer,
+    "dev": _boolean,
+    "source_onion": _text,
+}
+
+
 def load(env: Mapping[str, str] | None = None, config_file: Path | None = None) -> Settings:
     """Build Settings from the environment and an optional TOML file.
 
     Environment variables win over the file. The file defaults to
     `<data dir>/config.toml` when present (where `securedrop dev` writes one).
+    An optional setting that is unset or empty takes the Settings field's default,
+    except supported_locales, which defaults to every shipped catalog, and
+    database_url, which defaults to db.sqlite in the data directory.
 
     Raises:
         ConfigError: a required value is missing or invalid.
     """
     env = os.environ if env is None else env
-    data_dir = Path(env.get("SECUREDROP_DATA_DIR", "/var/lib/securedrop")).resolve()
+    data_dir = Path(env.get("SECUREDROP_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
     if config_file is None and env.get("SECUREDROP_CONFIG"):
         config_file = Path(env["SECUREDROP_CONFIG"])
     if config_file is None and (data_dir / "config.toml").exists():
@@ -157,27 +225,19 @@ def load(env: Mapping[str, str] | None = None, config_file: Path | None = None) 
             raise ConfigError(f"missing setting {key}: set SECUREDROP_{key.upper()} or {key} in the config file")
         return value
 
-    locales = _env_or_file(env, file_values, "supported_locales") or list(shipped_locales())
-    if isinstance(locales, str):
-        locales = [part.strip() for part in locales.split(",") if part.strip()]
-    dev_value = _env_or_file(env, file_values, "dev")
-    dev = dev_value in (True, "1", "true", "yes")
-    scrypt_n = int(_env_or_file(env, file_values, "scrypt_n") or 2**14)
+    optional: dict[str, Any] = {"supported_locales": shipped_locales()}
+    for key, parse in _OPTIONAL.items():
+        value = _env_or_file(env, file_values, key)
+        if value not in (None, "", []):
+            optional[key] = parse(key, value)
     settings = Settings(
         data_dir=data_dir,
-        database_url=_env_or_file(env, file_values, "database_url")
-        or f"sqlite:///{data_dir / 'db.sqlite'}",
+        database_url=_env_or_file(env, file_values, "database_url") or f"sqlite:///{data_dir / 'db.sqlite'}",
         id_pepper=_b64("id_pepper", need("id_pepper")),
         key_pepper=_b64("key_pepper", need("key_pepper")),
         source_secret_key=need("source_secret_key"),
         journalist_secret_key=need("journalist_secret_key"),
-        submission_key_fpr=_env_or_file(env, file_values, "submission_key_fpr") or None,
-        gpg_binary=_env_or_file(env, file_values, "gpg_binary") or "gpg",
-        default_locale=_env_or_file(env, file_values, "default_locale") or "en_US",
-        supported_locales=tuple(locales),
-        scrypt_n=scrypt_n,
-        dev=dev,
-        source_onion=_env_or_file(env, file_values, "source_onion") or None,
+        **optional,
     )
     return settings.validate()
 

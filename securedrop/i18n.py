@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 from werkzeug.exceptions import HTTPException
 
@@ -128,13 +128,10 @@ def language_base() -> str:
     """The path the language menu's `?l=` links go to: this page, as a GET can reach it.
 
     A page answering a POST (a failed submission, the logout advice) must not link to a
-    URL that a GET would reject with 405 or turn into something else: a view names the
-    GET page that shows the same thing in `g.language_return`; otherwise the same path
-    if it takes GET, else the home page.
+    URL that a GET would reject with 405 or turn into something else: the same path if
+    it takes GET, else the home page. A view that knows better passes its template a
+    `language_return` (the failed submission's /lookup), which the menu prefers.
     """
-    explicit = g.get("language_return")
-    if isinstance(explicit, str):
-        return explicit
     here = request.script_root + request.path
     if request.method in ("GET", "HEAD"):
         return here

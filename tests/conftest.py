@@ -153,7 +153,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Set
         "dev": True,
     }
     values.update(overrides)
-    return Settings(**values).validate()  # type: ignore[arg-type]
+    return Settings(**values).validate()  # type: ignore[arg-type]  # overrides are checked by validate()
 
 
 @pytest.fixture

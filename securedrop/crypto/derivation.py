@@ -9,6 +9,10 @@ from dataclasses import dataclass
 SCRYPT_R = 8
 SCRYPT_P = 1
 SCRYPT_DKLEN = 64
+#: hashlib's memory cap for one derivation.
+SCRYPT_MAXMEM = 128 * 1024 * 1024
+#: The largest cost that fits SCRYPT_MAXMEM: scrypt needs about 128 * r * (N + 3) bytes.
+SCRYPT_MAX_N = 2**16
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class CodenameHasher:
             n=self._n,
             r=SCRYPT_R,
             p=SCRYPT_P,
-            maxmem=128 * 1024 * 1024,
+            maxmem=SCRYPT_MAXMEM,
             dklen=SCRYPT_DKLEN,
         )
         return base64.b32encode(digest).decode("ascii")

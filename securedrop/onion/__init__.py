@@ -1,10 +1,12 @@
 """Tor onion services through tor's control port: the project's only importer of stem.
 
-keys: addresses, client and service keys (no tor needed); controller: publish,
-republish and remove services; launch: a tor process of our own.
+keys: addresses, client and service keys (no tor needed); commands: ADD_ONION and
+DEL_ONION built from validated input (no tor needed); controller: publish, republish
+and remove services; launch: a tor process of our own.
 """
 
-from securedrop.onion.controller import MIN_TOR_VERSION, POW_TOR_VERSION, OnionController, Ports, PublishedService
+from securedrop.onion.commands import Ports
+from securedrop.onion.controller import MIN_TOR_VERSION, POW_TOR_VERSION, OnionController, PublishedService
 from securedrop.onion.errors import (
     CorruptKey,
     InsecurePermissions,

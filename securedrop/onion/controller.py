@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import re
 import socket
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from types import TracebackType
 
 import stem
 import stem.connection
 import stem.control
 import stem.response
-import stem.response.events
 import stem.version
 
+from securedrop.onion.commands import AddOnion, Ports, add_onion, del_onion
 from securedrop.onion.errors import (
-    InvalidClientKey,
-    InvalidTarget,
     NoClientKeys,
     OnionError,
     PublishFailed,
@@ -28,7 +24,7 @@ from securedrop.onion.errors import (
     TorTooOld,
     TorUnavailable,
 )
-from securedrop.onion.keys import check_service_key, normalize_onion_address, validate_public_key
+from securedrop.onion.keys import normalize_onion_address
 
 log = logging.getLogger(__name__)
 
@@ -46,53 +42,6 @@ _CONTROL_HINT = (
 )
 
 
-# --------------------------------------------------------------------------
-# ADD_ONION arguments
-
-
-Ports = Mapping[int, tuple[str, int]]
-
-
-def _valid_port(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
-
-
-def _port_argument(virtual_port: int, target: tuple[str, int]) -> str:
-    host, port = target
-    if not _valid_port(virtual_port) or not _valid_port(port):
-        raise InvalidTarget(f"ports must be 1-65535: {virtual_port} -> {target}")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        raise InvalidTarget(f"target host must be a loopback IP address: {host!r}") from None
-    # Both apps bind to loopback only; tor forwarding to any other host
-    # would expose a service beyond this machine or a neighbour's.
-    if not ip.is_loopback:
-        raise InvalidTarget(f"target host must be loopback, not {host}")
-    address = f"[{ip}]" if ip.version == 6 else str(ip)
-    return f"Port={virtual_port},{address}:{port}"
-
-
-def _port_arguments(ports: Ports) -> list[str]:
-    if not ports:
-        raise InvalidTarget("an onion service needs at least one port")
-    return [_port_argument(virtual, target) for virtual, target in sorted(ports.items())]
-
-
-def _client_auth_arguments(keys: Sequence[str] | None) -> list[str]:
-    if keys is None:
-        return []
-    if isinstance(keys, str):
-        raise InvalidClientKey("client keys must be a list of keys, not one string")
-    canonical = list(dict.fromkeys(validate_public_key(key) for key in keys))
-    if not canonical:
-        raise NoClientKeys(
-            "refusing to publish an onion service that requires client authorization "
-            "with no authorized client keys; issue a journalist key first"
-        )
-    return [f"ClientAuthV3={key}" for key in canonical]
-
-
 @dataclass(frozen=True)
 class PublishedService:
     """What this controller published: no key material, safe to log."""
@@ -101,47 +50,6 @@ class PublishedService:
     ports: tuple[tuple[int, str, int], ...]
     authorized_clients: int | None  # None: no client authorization
     pow_defense: bool  # whether the PoW defence was actually enabled
-    detached: bool
-
-
-@dataclass(frozen=True)
-class _Request:
-    service_key: str = field(repr=False)  # secret: keep out of tracebacks and logs
-    port_args: tuple[str, ...]
-    auth_args: tuple[str, ...]
-    ports: tuple[tuple[int, str, int], ...]
-    pow_defense: bool
-    detach: bool
-
-    def command(self, with_pow: bool) -> str:
-        flags = ["DiscardPK"]
-        if self.auth_args:
-            flags.append("V3Auth")
-        if self.detach:
-            flags.append("Detach")
-        parts = ["ADD_ONION", self.service_key, "Flags=" + ",".join(flags)]
-        if with_pow:
-            parts.append("PoWDefensesEnabled=1")
-        return " ".join(parts + list(self.port_args) + list(self.auth_args))
-
-
-def _request(
-    service_key: str,
-    ports: Ports,
-    client_auth_public_keys: Sequence[str] | None,
-    pow_defense: bool,
-    detach: bool,
-) -> _Request:
-    """Validate everything first: nothing unchecked reaches a raw control command."""
-    check_service_key(service_key)
-    return _Request(
-        service_key=service_key,
-        port_args=tuple(_port_arguments(ports)),
-        auth_args=tuple(_client_auth_arguments(client_auth_public_keys)),
-        ports=tuple((v, h, p) for v, (h, p) in sorted(ports.items())),
-        pow_defense=pow_defense,
-        detach=detach,
-    )
 
 
 # --------------------------------------------------------------------------
@@ -151,9 +59,9 @@ def _request(
 class OnionController:
     """Publishes, republishes and removes onion services on one tor control connection.
 
-    Services are tied to this connection unless published with detach=True:
-    tor removes them when the connection closes, so a crashed server leaves
-    nothing reachable behind it.
+    Services are tied to this connection (never detached): tor removes them
+    when the connection closes, so a crashed server leaves nothing reachable
+    behind it.
     """
 
     def __init__(self, controller: stem.control.Controller) -> None:
@@ -161,11 +69,8 @@ class OnionController:
         self._lock = threading.RLock()
         self._services: dict[str, PublishedService] = {}
         self._address_by_key: dict[str, str] = {}
-        self._uploads: dict[str, int] = {}
-        self._upload_cond = threading.Condition()
         self._pow_over_control: bool | None = None  # None: not tried yet
         self.version = str(controller.get_version()).split(" ")[0]
-        self._listen_for_uploads()
 
     # -- connecting ---------------------------------------------------------
 
@@ -208,19 +113,6 @@ class OnionController:
     def _tor_at_least(self, minimum: str) -> bool:
         return bool(self._controller.get_version() >= stem.version.Version(minimum))
 
-    def _listen_for_uploads(self) -> None:
-        try:
-            self._controller.add_event_listener(self._on_hs_desc, stem.control.EventType.HS_DESC)
-        except stem.ControllerError:
-            log.warning("tor did not accept HS_DESC events; wait_for_upload will time out")
-
-    def _on_hs_desc(self, event: stem.response.events.HSDescEvent) -> None:
-        if event.action == "UPLOADED" and event.address:
-            with self._upload_cond:
-                address = str(event.address)
-                self._uploads[address] = self._uploads.get(address, 0) + 1
-                self._upload_cond.notify_all()
-
     # -- publishing ---------------------------------------------------------
 
     def publish(
@@ -229,8 +121,6 @@ class OnionController:
         ports: Ports,
         client_auth_public_keys: Sequence[str] | None = None,
         pow_defense: bool = False,
-        *,
-        detach: bool = False,
     ) -> str:
         """Publish a v3 service and return its 56-character address (no '.onion').
 
@@ -238,7 +128,7 @@ class OnionController:
         list requires it, and an empty list is refused (NoClientKeys) so the
         journalist interface is never published open.
         """
-        request = _request(service_key, ports, client_auth_public_keys, pow_defense, detach)
+        request = add_onion(service_key, ports, client_auth_public_keys, pow_defense)
         with self._lock:
             return self._add(request)
 
@@ -248,25 +138,20 @@ class OnionController:
         ports: Ports,
         client_auth_public_keys: Sequence[str] | None = None,
         pow_defense: bool = False,
-        *,
-        detach: bool = False,
-        address: str | None = None,
     ) -> str:
         """Remove the service published with this key, then publish it again.
 
         Tor refuses to re-add a key that is still published, hence the removal.
-        `address` is needed only for a detached service another connection
-        published. Inputs are validated before anything is removed; but if the
-        new key list is empty, or tor refuses the new service, the service stays
-        removed: a revoked key must stop working even when nothing replaces it.
+        Inputs are validated before anything is removed; but if the new key list
+        is empty, or tor refuses the new service, the service stays removed: a
+        revoked key must stop working even when nothing replaces it.
         """
-        target = normalize_onion_address(address) if address else None
         try:
-            request = _request(service_key, ports, client_auth_public_keys, pow_defense, detach)
+            request: AddOnion | None = add_onion(service_key, ports, client_auth_public_keys, pow_defense)
         except NoClientKeys:
             request = None
         with self._lock:
-            target = target or self._address_by_key.get(service_key)
+            target = self._address_by_key.get(service_key)
             if target is not None:
                 self._delete(target, missing_ok=True)
             if request is None:
@@ -282,7 +167,7 @@ class OnionController:
             self._delete(normalize_onion_address(address), missing_ok=False)
 
     def remove_all(self) -> None:
-        """Remove every service this controller published, detached ones included."""
+        """Remove every service this controller published."""
         with self._lock:
             for address in list(self._services):
                 self._delete(address, missing_ok=True)
@@ -292,25 +177,12 @@ class OnionController:
         with self._lock:
             return list(self._services.values())
 
-    def wait_for_upload(self, address: str, timeout: float = 60.0, uploads: int = 1) -> bool:
-        """Wait until HSDirs accepted `uploads` descriptors for `address` since it was
-        (re)published; False on timeout. Never true with DisableNetwork."""
-        target = normalize_onion_address(address)
-        with self._upload_cond:
-            return self._upload_cond.wait_for(lambda: self._uploads.get(target, 0) >= uploads, timeout=timeout)
-
-    def bootstrap_progress(self) -> int:
-        """Tor's bootstrap percentage (0-100)."""
-        phase = self._getinfo("status/bootstrap-phase")
-        match = re.search(r"PROGRESS=(\d+)", phase)
-        return int(match.group(1)) if match else 0
-
     def take_ownership(self) -> None:
         """Make tor exit when this control connection closes (for a tor we launched)."""
         self._command("TAKEOWNERSHIP")
 
     def close(self) -> None:
-        """Close the connection; tor then drops every service not published detached."""
+        """Close the connection; tor then drops every service it published."""
         self._controller.close()
 
     def __enter__(self) -> OnionController:
@@ -326,7 +198,7 @@ class OnionController:
 
     # -- internals ----------------------------------------------------------
 
-    def _add(self, request: _Request) -> str:
+    def _add(self, request: AddOnion) -> str:
         use_pow = request.pow_defense and self._pow_supported()
         reply = self._msg(request.command(with_pow=use_pow))
         if use_pow and not reply.is_ok() and "PoW" in str(reply):
@@ -349,9 +221,8 @@ class OnionController:
         self._services[address] = PublishedService(
             address=address,
             ports=request.ports,
-            authorized_clients=len(request.auth_args) if request.auth_args else None,
+            authorized_clients=request.authorized_clients,
             pow_defense=use_pow,
-            detached=request.detach,
         )
         return address
 
@@ -361,23 +232,13 @@ class OnionController:
         return self._tor_at_least(POW_TOR_VERSION)
 
     def _delete(self, address: str, missing_ok: bool) -> None:
-        reply = self._msg(f"DEL_ONION {address}")
+        reply = self._msg(del_onion(address))
         if not reply.is_ok() and not (missing_ok and str(reply).startswith("Unknown")):
             raise PublishFailed(f"tor refused to remove {address}.onion: {reply}")
         self._services.pop(address, None)
-        with self._upload_cond:  # wait_for_upload counts the next incarnation only
-            self._uploads.pop(address, None)
         for key, published in list(self._address_by_key.items()):
             if published == address:
                 del self._address_by_key[key]
-
-    def _getinfo(self, key: str) -> str:
-        try:
-            return str(self._controller.get_info(key))
-        except stem.SocketError as exc:
-            raise TorUnavailable(f"lost the connection to tor: {exc}") from None
-        except stem.ControllerError as exc:
-            raise OnionError(f"tor could not answer GETINFO {key}: {exc}") from None
 
     def _command(self, command: str) -> None:
         reply = self._msg(command)
@@ -454,7 +315,7 @@ def _publish_failure(reply: str) -> str:
     if "collision" in reply.lower():
         return (
             "tor already publishes this onion service (another control connection, "
-            "or a detached service from an earlier run): remove it first or use republish"
+            "or a detached service from an earlier run): remove it first or restart tor"
         )
     return f"tor refused to publish the onion service: {reply}"
 

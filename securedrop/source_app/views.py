@@ -48,6 +48,8 @@ from securedrop.domain.instance_admin import logo_path
 from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
 from securedrop.i18n import FALLBACK
 from securedrop.models import Source
+from securedrop.source_app import codename_page
+from securedrop.source_app.codename_page import TOR2WEB_CHECK
 from securedrop.source_app.platform import server_os
 from securedrop.storage.spool import EncryptedSpool
 from securedrop.web.context import instance_config, server_session, services
@@ -55,8 +57,6 @@ from securedrop.web.transaction import current_db
 
 blueprint = Blueprint("main", __name__)
 
-#: The value a tor2web proxy would rewrite; its absence means a forged form.
-TOR2WEB_CHECK = 'href="fake.onion"'
 #: Several tabs may each hold a new codename; more than this is abuse.
 MAX_PENDING_CODENAMES = 5
 
@@ -137,7 +137,7 @@ def generate() -> Any:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
     if "codename" in request.form:
-        return _codename_in_another_language()
+        return codename_page.in_another_language()
     codename = generate_codename(_locale_language())
     derived = services().hasher.derive(codename)
     tab_id = secrets.token_urlsafe(16)
@@ -147,33 +147,7 @@ def generate() -> Any:
         pending.pop(next(iter(pending)))
     pending[tab_id] = [derived.filesystem_id, derived.key_passphrase]
     session["pending_accounts"] = pending
-    return _render_codename(codename, tab_id)
-
-
-def _render_codename(codename: str, tab_id: str) -> str:
-    # The codename exists only on this page: its language menu re-posts it (see below).
-    fields = {"tor2web_check": TOR2WEB_CHECK, "tab_id": tab_id, "codename": codename}
-    return render_template("generate.html", codename=codename, tab_id=tab_id,
-                           language_form={"action": url_for("main.generate"), "fields": fields})
-
-
-def _codename_in_another_language() -> Any:
-    """The codename page again, in the language just chosen, with the same codename.
-
-    The codename is stored nowhere, so the language menu posts it back with its tab id;
-    it is shown again only if it derives to the account this tab is about to create, so
-    the form can only ever re-show a codename this session was given.
-    """
-    tab_id = request.form.get("tab_id", "")
-    codename = normalize_codename(request.form.get("codename", ""))
-    pending = dict(session.get("pending_accounts", {})).get(tab_id)
-    if codename is None or pending is None or not secrets.compare_digest(
-        services().hasher.derive(codename).filesystem_id, pending[0]
-    ):
-        reset_session()
-        logged_out_notice()
-        return redirect(url_for("main.index"))
-    return _render_codename(codename, tab_id)
+    return codename_page.render(codename, tab_id)
 
 
 def _locale_language() -> str:
@@ -217,7 +191,6 @@ def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
         current_db(), svc.store, svc.pgp, source, session["key_passphrase"]
     )
     config = instance_config()
-    g.language_return = url_for("main.lookup")  # after a failed POST /submit too
     return (
         render_template(
             "lookup.html",
@@ -227,6 +200,7 @@ def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
             min_length=config.initial_message_min_len if source.pending else 0,
             message=message,
             max_message_chars=MAX_MESSAGE_CHARS,
+            language_return=url_for("main.lookup"),  # the menu's target after a failed POST /submit too
         ),
         status,
     )

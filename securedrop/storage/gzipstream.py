@@ -5,7 +5,11 @@ from __future__ import annotations
 import gzip
 import io
 import zlib
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    # typeshed's buffer aliases exist only for the type checker (no runtime module on 3.11).
+    from _typeshed import ReadableBuffer, WriteableBuffer
 
 SAMPLE_BYTES = 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
@@ -32,8 +36,8 @@ class _Drain(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: object) -> int:
-        chunk = bytes(data)  # type: ignore[call-overload]
+    def write(self, data: ReadableBuffer) -> int:
+        chunk = bytes(data)
         self.chunks.append(chunk)
         return len(chunk)
 
@@ -78,8 +82,8 @@ class GzipReader(io.RawIOBase):
         del self._pending[:want]
         return out
 
-    def readinto(self, buffer: object) -> int:
-        view = memoryview(buffer)  # type: ignore[arg-type]
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer)
         data = self.read(len(view))
         view[: len(data)] = data
         return len(data)

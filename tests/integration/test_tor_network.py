@@ -12,6 +12,7 @@ import pytest
 from securedrop import onion
 from tests.tor.network import PrivateTorNetwork, TorNode
 from tests.tor.socks import CLIENT_AUTH_BAD, CLIENT_AUTH_MISSING, requests_session, settled_reply
+from tests.tor.uploads import DescriptorUploads
 
 pytestmark = pytest.mark.tor
 
@@ -26,7 +27,7 @@ class _Page(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(PAGE)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's parameter name)
         pass  # no request logs, as in the real apps
 
 
@@ -60,14 +61,18 @@ def controller(network: PrivateTorNetwork) -> Iterator[onion.OnionController]:
 
 @pytest.fixture(scope="module")
 def journalist(
-    controller: onion.OnionController, web_port: int, tmp_path_factory: pytest.TempPathFactory
+    network: PrivateTorNetwork,
+    controller: onion.OnionController,
+    web_port: int,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Journalist:
     key_path = tmp_path_factory.mktemp("keys") / "journalist.key"
     service_key = onion.load_or_create_service_key(key_path)
     key1, key2 = onion.generate_client_keypair(), onion.generate_client_keypair()
     ports = {80: ("127.0.0.1", web_port)}
-    address = controller.publish(service_key, ports, [key1.public_b32, key2.public_b32])
-    assert controller.wait_for_upload(address, timeout=60), "descriptor never uploaded"
+    with DescriptorUploads(network.service_control_port) as uploads:
+        address = controller.publish(service_key, ports, [key1.public_b32, key2.public_b32])
+        assert uploads.wait(address, timeout=60), "descriptor never uploaded"
     return Journalist(controller, service_key, ports, address, key1, key2)
 
 
@@ -112,9 +117,11 @@ def test_public_service_with_pow_defense_is_reachable_without_a_key(
     network: PrivateTorNetwork, controller: onion.OnionController, web_port: int
 ) -> None:
     assert network.client is not None
-    address = controller.publish(onion.generate_service_key(), {80: ("127.0.0.1", web_port)}, pow_defense=True)
+    with DescriptorUploads(network.service_control_port) as uploads:
+        address = controller.publish(onion.generate_service_key(), {80: ("127.0.0.1", web_port)}, pow_defense=True)
+        uploaded = uploads.wait(address, timeout=60)
     try:
-        assert controller.wait_for_upload(address, timeout=60)
+        assert uploaded
         assert settled_reply(network.client, address) == 0
         assert fetch(network.client, address) == PAGE
     finally:
@@ -122,14 +129,17 @@ def test_public_service_with_pow_defense_is_reachable_without_a_key(
 
 
 def test_revoked_key_stops_working_while_the_other_still_works(
-    journalist: Journalist, clients: tuple[TorNode, TorNode]
+    network: PrivateTorNetwork, journalist: Journalist, clients: tuple[TorNode, TorNode]
 ) -> None:
     client1, client2 = clients
     assert settled_reply(client1, journalist.address) == 0
 
-    address = journalist.controller.republish(journalist.service_key, journalist.ports, [journalist.key2.public_b32])
-    assert address == journalist.address
-    assert journalist.controller.wait_for_upload(address, timeout=60)
+    with DescriptorUploads(network.service_control_port) as uploads:
+        address = journalist.controller.republish(
+            journalist.service_key, journalist.ports, [journalist.key2.public_b32]
+        )
+        assert address == journalist.address
+        assert uploads.wait(address, timeout=60)
 
     # NEWNYM purges each client's cached descriptor, as a fresh Tor Browser would.
     client1.new_identity()

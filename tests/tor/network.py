@@ -14,8 +14,9 @@ from types import TracebackType
 from typing import BinaryIO
 
 # Tor speaks its own control protocol; this harness talks it directly (a few
-# lines) so the code under test, securedrop.onion, stays the only stem user
-# and the harness does not depend on what it tests.
+# lines) so that building the network does not depend on the library the code
+# under test drives tor with. Only tests/tor/uploads.py, which must listen for
+# asynchronous events, uses stem (its public API).
 
 LOOPBACK = "127.0.0.1"
 

@@ -85,6 +85,16 @@ class StandaloneTor:
         finally:
             conn.close()
 
+    def publish_detached(self, service_key: str) -> str:
+        """Publish `service_key` detached, as an earlier run or another tool might have:
+        it outlives this connection until some connection removes it. Returns its address."""
+        conn = self.control()
+        try:
+            lines = conn.command(f"ADD_ONION {service_key} Flags=DiscardPK,Detach Port=80,127.0.0.1:9")
+        finally:
+            conn.close()
+        return lines[0].split("=", 1)[1]
+
     def stop(self) -> None:
         self.node.stop()
 

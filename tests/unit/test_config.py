@@ -11,6 +11,7 @@ import pytest
 
 from securedrop import config
 from securedrop.config import ConfigError
+from tests.conftest import SubmissionKey
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -46,11 +47,31 @@ def test_environment_wins_over_file(tmp_path: Path) -> None:
         ({"SECUREDROP_KEY_PEPPER": base64.b64encode(b"short").decode()}, "at least 32 random bytes"),
         ({"SECUREDROP_SOURCE_SECRET_KEY": "tiny"}, "source_secret_key must be at least"),
         ({"SECUREDROP_SCRYPT_N": "1024"}, "scrypt_n below"),
+        ({"SECUREDROP_SCRYPT_N": "lots"}, "scrypt_n must be a whole number"),
+        ({"SECUREDROP_SCRYPT_N": "20000", "SECUREDROP_DEV": "1"}, "scrypt_n must be a power of two"),
+        ({"SECUREDROP_SCRYPT_N": str(2**20)}, "scrypt_n must be a power of two"),
+        ({"SECUREDROP_DEV": "maybe"}, "dev must be true or false"),
     ],
 )
 def test_bad_values_fail_fast_naming_the_setting(tmp_path: Path, change: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         config.load(_env(tmp_path, **change))
+
+
+def test_unset_and_empty_optional_settings_take_the_one_set_of_defaults(tmp_path: Path) -> None:
+    unset = config.load(_env(tmp_path))
+    empty = config.load(_env(tmp_path, SECUREDROP_SCRYPT_N="", SECUREDROP_GPG_BINARY="", SECUREDROP_DEV=""))
+    fields = config.Settings.__dataclass_fields__
+    for settings in (unset, empty):
+        for name in ("scrypt_n", "gpg_binary", "default_locale", "dev", "submission_key_fpr", "source_onion"):
+            assert getattr(settings, name) == fields[name].default, name
+    assert unset.supported_locales == config.shipped_locales()
+
+
+def test_a_toml_file_may_give_typed_values(tmp_path: Path) -> None:
+    config.write_config_file(tmp_path / "config.toml", {**config.new_secrets(), "dev": True, "scrypt_n": 1024})
+    settings = config.load({"SECUREDROP_DATA_DIR": str(tmp_path)})
+    assert settings.dev is True and settings.scrypt_n == 1024
 
 
 def test_equal_peppers_are_refused(tmp_path: Path) -> None:
@@ -63,7 +84,7 @@ def test_equal_peppers_are_refused(tmp_path: Path) -> None:
 def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = config.load(_env(tmp_path))
     with pytest.raises(AttributeError):
-        settings.dev = True  # type: ignore[misc]
+        settings.dev = True  # type: ignore[misc]  # assigning to a frozen field is the point
 
 
 def test_dev_config_is_written_once_and_reused(tmp_path: Path) -> None:
@@ -77,7 +98,7 @@ def test_dev_config_is_written_once_and_reused(tmp_path: Path) -> None:
     assert settings.dev
 
 
-def test_submission_key_command_imports_public_keys_only(tmp_path: Path, submission_key) -> None:  # type: ignore[no-untyped-def]
+def test_submission_key_command_imports_public_keys_only(tmp_path: Path, submission_key: SubmissionKey) -> None:
     from tests.functional.serve_process import securedrop
 
     env = {**os.environ, **_env(tmp_path)}

@@ -13,6 +13,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import i18n_check  # noqa: E402 (scripts/ is not a package)
 import i18n_compile  # noqa: E402 (scripts/ is not a package)
 
+from securedrop.catalogs import DRAFT_COMMENT  # noqa: E402 (after the path set-up above, like the others)
+
 HEADER = """msgid ""
 msgstr ""
 "Language: {locale}\\n"
@@ -20,7 +22,7 @@ msgstr ""
 "Content-Type: text/plain; charset=utf-8\\n"
 
 """
-DRAFT = f"# {i18n_compile.DRAFT_COMMENT}\n#, fuzzy\n"
+DRAFT = f"# {DRAFT_COMMENT}\n#, fuzzy\n"
 
 
 def _catalog(tmp_path: Path, body: str, locale: str = "de_DE",

@@ -16,9 +16,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from securedrop import onion
+from securedrop.onion.commands import add_onion, del_onion
 from securedrop.onion.keys import _expand_seed
 from tests.tor.network import free_ports
 from tests.tor.standalone import StandaloneTor
+from tests.tor.uploads import DescriptorUploads
 
 PORTS = {80: ("127.0.0.1", 8080)}
 JOURNALIST_PORTS = {80: ("127.0.0.1", 8081)}
@@ -173,28 +175,65 @@ def test_pow_defense_is_enabled_on_this_tor(controller: onion.OnionController, s
     assert service.pow_defense is True  # Debian's tor (>= 0.4.8) takes PoWDefensesEnabled
 
 
-def test_detached_service_is_republished_from_another_connection(tor: StandaloneTor, service_key: str) -> None:
-    k1, k2 = onion.generate_client_keypair(), onion.generate_client_keypair()
-    with onion.OnionController.connect(control_port=tor.control_port) as server:
-        address = server.publish(service_key, JOURNALIST_PORTS, [k1.public_b32, k2.public_b32], detach=True)
-    assert tor.is_published(service_key)
+def test_a_service_left_detached_by_an_earlier_run_is_a_clear_collision(
+    tor: StandaloneTor, controller: onion.OnionController, service_key: str
+) -> None:
+    # A detached service outlives the connection that published it (here a
+    # connection of the test's own, as an earlier run or another tool would).
+    address = tor.publish_detached(service_key)
 
-    with onion.OnionController.connect(control_port=tor.control_port) as admin:
-        assert admin.republish(service_key, JOURNALIST_PORTS, [k2.public_b32], detach=True, address=address) == address
-        admin.remove(address)
+    with pytest.raises(onion.PublishFailed, match="detached service from an earlier run"):
+        controller.publish(service_key, PORTS)
+    controller.remove(address)  # what the message tells the operator to do
     assert not tor.is_published(service_key)
+    assert controller.publish(service_key, PORTS) == address
 
 
-def test_status_without_a_network(controller: onion.OnionController, service_key: str) -> None:
-    address = controller.publish(service_key, PORTS)
-    assert controller.wait_for_upload(address, timeout=0.1) is False  # DisableNetwork: no HSDir
-    assert 0 <= controller.bootstrap_progress() < 100
+def test_a_service_published_offline_is_never_uploaded(tor: StandaloneTor, service_key: str) -> None:
+    with DescriptorUploads(tor.control_port) as uploads, onion.OnionController.connect(
+        control_port=tor.control_port
+    ) as controller:
+        address = controller.publish(service_key, PORTS)
+        assert uploads.wait(address, timeout=0.1) is False  # DisableNetwork: no HSDir
+    assert 0 <= tor.node.bootstrap_progress() < 100
 
 
 def test_remove_of_an_unknown_service_fails_clearly(controller: onion.OnionController) -> None:
     unknown = onion.onion_address_from_public_key(bytes(32))
     with pytest.raises(onion.PublishFailed, match="refused to remove"):
         controller.remove(unknown + ".onion")
+
+
+# -- commands (no tor) ------------------------------------------------------------
+
+
+def test_add_onion_command_for_the_journalist_onion(service_key: str) -> None:
+    k1, k2 = onion.generate_client_keypair(), onion.generate_client_keypair()
+    request = add_onion(service_key, {80: ("::1", 8081)}, [k1.public_b32, k2.public_b32.lower(), k1.public_b32], False)
+
+    assert request.authorized_clients == 2  # the same key twice authorizes one client
+    assert request.command(with_pow=False) == (
+        f"ADD_ONION {service_key} Flags=DiscardPK,V3Auth Port=80,[::1]:8081 "
+        f"ClientAuthV3={k1.public_b32} ClientAuthV3={k2.public_b32}"
+    )
+    assert service_key not in repr(request)
+
+
+def test_add_onion_command_for_the_source_onion(service_key: str) -> None:
+    request = add_onion(service_key, {443: ("127.0.0.1", 8443), 80: ("127.0.0.1", 8080)}, None, True)
+
+    assert request.authorized_clients is None
+    assert request.command(with_pow=True) == (
+        f"ADD_ONION {service_key} Flags=DiscardPK PoWDefensesEnabled=1 "
+        "Port=80,127.0.0.1:8080 Port=443,127.0.0.1:8443"
+    )
+
+
+def test_del_onion_command_takes_a_checked_address() -> None:
+    address = onion.onion_address_from_public_key(bytes(range(32)))
+    assert del_onion(address.upper() + ".onion") == f"DEL_ONION {address}"
+    with pytest.raises(onion.InvalidAddress):
+        del_onion("x" * 56 + "\r\nSIGNAL HALT")
 
 
 # -- connecting -----------------------------------------------------------------

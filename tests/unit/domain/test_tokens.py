@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, inspect, select
 
 from securedrop import db
 from securedrop.crypto import otp, passwords
@@ -119,6 +119,48 @@ def test_issuing_purges_expired_tokens(services: Services) -> None:
         assert session.scalar(select(func.count()).select_from(ApiToken)) == 1
 
 
+def _token_schema(engine: Engine) -> dict[str, object]:
+    found = inspect(engine)
+    return {
+        "columns": sorted((c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns("api_tokens")),
+        "indexes": sorted((i["name"], tuple(i["column_names"])) for i in found.get_indexes("api_tokens")),
+        "unique": sorted(tuple(u["column_names"]) for u in found.get_unique_constraints("api_tokens")),
+        "foreign_keys": sorted(
+            (tuple(f["constrained_columns"]), f["referred_table"], f["options"].get("ondelete"))
+            for f in found.get_foreign_keys("api_tokens")
+        ),
+    }
+
+
 def test_migration_round_trip(database_url: str) -> None:
-    db.downgrade(database_url, "0002")
-    db.upgrade(database_url)
+    """Downgrading past 0003 drops the token table and every token in it; upgrading
+    brings back the same table, where the old token stays dead and new ones work."""
+    engine = db.make_engine(database_url)
+    sessions = db.make_session_factory(engine)
+    try:
+        with db.unit_of_work(sessions) as session:
+            journalist = Journalist(username="roundtrip", passphrase_hash=_passphrase_hash(),
+                                    otp_secret=otp.new_totp_secret())
+            session.add(journalist)
+            session.flush()
+            old_token = issue_token(session, journalist, T0).token
+        schema = _token_schema(engine)
+        assert schema["columns"] and schema["foreign_keys"]
+
+        db.downgrade(database_url, "0002")
+        engine.dispose()  # no pooled connection may keep an old view of the schema
+        tables = inspect(engine).get_table_names()
+        assert "api_tokens" not in tables and "journalists" in tables
+
+        db.upgrade(database_url)
+        engine.dispose()
+        assert _token_schema(engine) == schema
+        with db.unit_of_work(sessions) as session:
+            journalist = session.scalars(select(Journalist).where(Journalist.username == "roundtrip")).one()
+            with pytest.raises(InvalidToken):
+                journalist_for_token(session, old_token, T0)
+            new_token = issue_token(session, journalist, T0).token
+        with db.unit_of_work(sessions) as session:
+            assert journalist_for_token(session, new_token, T0).username == "roundtrip"
+    finally:
+        engine.dispose()
