@@ -77,7 +77,14 @@ def text_direction(code: str) -> str:
         return "ltr"
 
 
+#: Names people look for that differ from CLDR's (CLDR calls Indonesian "Indonesia").
+_NATIVE_NAMES = {"id": "Bahasa Indonesia"}
+
+
 def native_name(code: str) -> str:
+    """The language's name in itself, as its speakers would look for it in a menu."""
+    if code in _NATIVE_NAMES:
+        return _NATIVE_NAMES[code]
     try:
         name = Locale.parse(code).get_display_name(code) or code
     except (UnknownLocaleError, ValueError):
