@@ -73,6 +73,12 @@ i18n-compile: venv ## Build the .mo files in place (not committed): reviewed ent
 i18n-check: i18n-compile ## Fail on broken catalogs (compile, placeholders, tags, plurals, glossary); report review state
 	$(PY) scripts/i18n_check.py
 
+.PHONY: l10n-screenshots
+l10n-screenshots: venv ## Every page of both interfaces in LOCALES="fr_FR ar pseudo" beside English: l10n-screenshots/index.html
+	scripts/system-deps.sh gnupg chromium chromium-driver
+	$(MAKE) --no-print-directory i18n-compile
+	$(PY) scripts/l10n_screenshots.py $(or $(LOCALES),fr_FR ar pseudo)
+
 .PHONY: clean
 clean: ## Remove the venv, dev data and caches
-	rm -rf .venv .dev-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .dev-data .pytest_cache .mypy_cache .ruff_cache l10n-screenshots
