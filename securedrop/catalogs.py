@@ -91,3 +91,26 @@ def shipped_catalog(catalog: Catalog) -> Catalog:
         if message.id and ships(message):
             shipped.add(message.id, message.string, context=message.context)
     return shipped
+
+
+#: Where an entry appears (its `#:` locations) decides which interface it belongs to.
+SOURCE_PATHS = ("securedrop/source_app/", "securedrop/web/")
+
+
+def review_state(catalog: Catalog) -> dict[str, tuple[int, int, int]]:
+    """For "source" and "journalist": (reviewed, in review, missing) entries of `catalog`.
+
+    An entry shown on both interfaces (the language menu) counts for both.
+    """
+    counts = {"source": [0, 0, 0], "journalist": [0, 0, 0]}
+    for message in catalog:
+        if not message.id:
+            continue
+        paths = [path for path, _line in message.locations]
+        on_source = any(path.startswith(SOURCE_PATHS) for path in paths)
+        on_journalist = any(not path.startswith("securedrop/source_app/") for path in paths)
+        column = 2 if not all(strings_of(message)) else 1 if message.fuzzy else 0
+        for interface, shown in (("source", on_source), ("journalist", on_journalist)):
+            if shown:
+                counts[interface][column] += 1
+    return {interface: (done, review, missing) for interface, (done, review, missing) in counts.items()}

@@ -11,6 +11,8 @@ from flask_babel import Babel, get_locale
 from werkzeug.exceptions import HTTPException
 
 from securedrop.config import TRANSLATIONS_DIR
+from securedrop.domain.languages import offered_locales
+from securedrop.web.context import instance_config
 
 FALLBACK = "en_US"
 #: Browser tags whose region implies a script (REFERENCE §13).
@@ -93,22 +95,31 @@ def native_name(code: str) -> str:
 
 
 def install(app: Flask, configured: tuple[str, ...], default: str, translations_dir: Path | None = None) -> None:
-    """Wire flask-babel: `?l=` → remembered choice → Accept-Language → default → en_US."""
+    """Wire flask-babel: `?l=` → remembered choice → Accept-Language → default → en_US.
+
+    Only the languages an admin offers (Admin → Languages) are chosen or listed; the
+    rest of the configured ones stay installed and can be offered again at any time.
+    """
     supported = available_locales(configured, translations_dir)
     fallback = default if default in supported else FALLBACK
+    choices = {code: LanguageChoice(code, native_name(code), bcp47(code)) for code in supported}
+
+    def offered() -> list[str]:
+        return offered_locales(instance_config(), supported, always=fallback)
 
     def select_locale() -> str:
+        usable = offered()
         requested = request.args.get("l")
         if requested:
-            chosen = match_locale(requested, supported)
+            chosen = match_locale(requested, usable)
             if chosen is not None:
                 session["locale"] = chosen
                 return chosen
         remembered = session.get("locale")
-        if isinstance(remembered, str) and remembered in supported:
+        if isinstance(remembered, str) and remembered in usable:
             return remembered
         for tag, _quality in request.accept_languages:
-            chosen = match_locale(tag, supported)
+            chosen = match_locale(tag, usable)
             if chosen is not None:
                 return chosen
         return fallback
@@ -117,11 +128,11 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
     app.config["BABEL_DEFAULT_LOCALE"] = FALLBACK
     Babel(app, locale_selector=select_locale)
     app.extensions["securedrop.locales"] = supported
-    menu = [LanguageChoice(code, native_name(code), bcp47(code)) for code in supported]
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:
         current = str(get_locale() or fallback)
+        menu = [choices[code] for code in offered()]
         return {
             "html_lang": bcp47(current),
             "html_dir": text_direction(current),
