@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.units import format_unit
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
 from werkzeug.exceptions import HTTPException
@@ -127,6 +128,7 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations_dir or TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = FALLBACK
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["filesize"] = format_size
     app.extensions["securedrop.locales"] = supported
 
     @app.context_processor
@@ -140,6 +142,19 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
             "language_menu": menu if len(menu) > 1 else [],
             "language_base": language_base(),
         }
+
+
+#: CLDR's unit names, largest first, with the bytes each stands for (decimal, as CLDR means them).
+_SIZE_UNITS = (("digital-gigabyte", 1000**3), ("digital-megabyte", 1000**2), ("digital-kilobyte", 1000))
+
+
+def format_size(num_bytes: int) -> str:
+    """A file size in the page's language: "1.5 MB", "1,5 Mo", "512 Byte"."""
+    locale = get_locale() or Locale.parse(FALLBACK)
+    for unit, size in _SIZE_UNITS:
+        if num_bytes >= size:
+            return format_unit(round(num_bytes / size, 1), unit, length="short", locale=locale)
+    return format_unit(num_bytes, "digital-byte", length="short", locale=locale)
 
 
 def language_base() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from securedrop.crypto.openpgp import OpenPGPError
@@ -25,8 +25,9 @@ SELECTIONS = ("all", "none", "unread")
 
 def login_failed_hint(exc: auth.LoginFailed) -> str:
     if isinstance(exc, auth.LoginThrottled):
-        return str(gettext("Please wait at least %(num)d seconds before logging in again.",
-                       num=int(auth.THROTTLE_WINDOW.total_seconds())))
+        seconds = int(auth.THROTTLE_WINDOW.total_seconds())
+        return str(ngettext("Please wait at least %(num)d second before logging in again.",
+                            "Please wait at least %(num)d seconds before logging in again.", seconds))
     return str(gettext("Please wait for a new code from your two-factor mobile app or security key "
                    "before trying again."))
 

@@ -215,10 +215,10 @@ def lookup() -> Any:
 def _rejection_text(exc: SubmissionRejected) -> str:
     allow_documents = instance_config().allow_document_uploads
     if isinstance(exc, MessageTooLong):
-        text = str(gettext("Message text too long."))
-        if allow_documents:
-            text += " " + gettext("Large blocks of text must be uploaded as a file, not copied and pasted.")
-        return text
+        if allow_documents:  # one sentence pair, not two joined with a space (wrong in ja, zh)
+            return str(gettext("Message text too long. Large blocks of text must be uploaded as a file, "
+                               "not copied and pasted."))
+        return str(gettext("Message text too long."))
     if isinstance(exc, EmptySubmission):
         if allow_documents:
             return str(gettext("You must enter a message or choose a file to submit."))
