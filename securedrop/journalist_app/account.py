@@ -11,9 +11,10 @@ from securedrop.crypto.otp import InvalidHOTPSecret
 from securedrop.domain import authentication as auth
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app import offers, twofactor
-from securedrop.journalist_app.context import commit_now, journalist
-from securedrop.web.context import now
-from securedrop.web.transaction import current_db
+from securedrop.journalist_app.context import journalist
+from securedrop.models.journalists import Journalist
+from securedrop.web.state import current_db, now
+from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -54,11 +55,14 @@ def new_password() -> Any:
     me = journalist()
     session = current_db()
     try:
-        auth.verify_credentials(
-            session, me, request.form.get("current_password", ""), request.form.get("token", ""), now()
-        )
+        # The attempt and the consumed code count even when refused, as at login.
+        with recorded_even_if_refused() as attempt:
+            attempted = attempt.get(Journalist, me.id)
+            assert attempted is not None  # load_journalist found it in this request
+            auth.verify_credentials(
+                attempt, attempted, request.form.get("current_password", ""), request.form.get("token", ""), now()
+            )
     except auth.LoginFailed as exc:
-        commit_now()  # the attempt and the consumed code count, as at login
         flash(gettext("Incorrect passphrase or two-factor code."), "error")
         if isinstance(exc, auth.LoginThrottled):
             flash(gettext("Please wait at least %(num)d seconds before trying again.",
@@ -68,7 +72,6 @@ def new_password() -> Any:
     try:
         accounts.set_passphrase(session, me, passphrase, offers.offered(me.id))
     except accounts.InvalidPassphrase:
-        commit_now()
         flash(gettext("The passphrase you submitted is not the one offered. Passphrase not changed."), "error")
         return render_template("account.html", offered=offers.offer(me.id)), 400
     offers.forget()

@@ -17,7 +17,7 @@ from securedrop.journalist_app import offers, twofactor
 from securedrop.journalist_app.account import hotp_secret_error, name_too_long, verify_failed
 from securedrop.journalist_app.context import journalist, require_admin
 from securedrop.models.journalists import Journalist
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")

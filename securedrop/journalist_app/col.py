@@ -16,8 +16,7 @@ from securedrop.domain.sources import delete_source
 from securedrop.journalist_app.context import journalist, render_error
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
-from securedrop.web.context import now, services
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, now, services
 
 blueprint = Blueprint("col", __name__)
 

@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from securedrop.web.context import server_session
+from securedrop.web.state import server_session
 
 log = logging.getLogger(__name__)
 

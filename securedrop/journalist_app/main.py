@@ -14,9 +14,9 @@ from securedrop.domain import authentication as auth
 from securedrop.domain.index import list_sources, live_source
 from securedrop.domain.instance_admin import logo_path
 from securedrop.domain.replies import MAX_REPLY_CHARS, send_reply
-from securedrop.journalist_app.context import commit_now, journalist, render_error
-from securedrop.web.context import now, server_session, services
-from securedrop.web.transaction import current_db
+from securedrop.journalist_app.context import journalist, render_error
+from securedrop.web.state import current_db, now, server_session, services
+from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("main", __name__)
 
@@ -40,15 +40,12 @@ def login() -> Any:
         return render_template("login.html")
     username = request.form.get("username", "").strip()
     try:
-        found = auth.authenticate(
-            current_db(),
-            username,
-            request.form.get("password", ""),
-            request.form.get("token", ""),
-            now(),
-        )
+        # The attempt and the consumed code are kept even when the login is refused.
+        with recorded_even_if_refused() as attempt:
+            found = auth.authenticate(
+                attempt, username, request.form.get("password", ""), request.form.get("token", ""), now()
+            )
     except auth.LoginFailed as exc:
-        commit_now()
         flash(gettext("Login failed."), "error")
         flash(login_failed_hint(exc), "hint")
         return render_template("login.html", username=username), 401

@@ -8,8 +8,7 @@ from flask_babel import gettext
 from securedrop.domain import NotFound, onion_keys
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app.context import require_admin
-from securedrop.web.context import services
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, services
 
 blueprint = Blueprint("onion_keys", __name__, url_prefix="/admin/onion-keys")
 

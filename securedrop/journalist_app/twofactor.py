@@ -9,8 +9,7 @@ from securedrop.crypto import otp, qr
 from securedrop.domain import authentication as auth
 from securedrop.domain.journalists import TwoFactor, set_two_factor
 from securedrop.models.journalists import Journalist
-from securedrop.web.context import instance_config, now, server_session
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, instance_config, now, server_session
 
 _KEY = "pending_2fa"
 

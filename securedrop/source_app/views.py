@@ -11,9 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -50,8 +48,15 @@ from securedrop.i18n import FALLBACK
 from securedrop.models import Source
 from securedrop.source_app.platform import server_os
 from securedrop.storage.spool import EncryptedSpool
-from securedrop.web.context import instance_config, server_session, services
-from securedrop.web.transaction import current_db
+from securedrop.web.state import (
+    current_db,
+    instance_config,
+    offline_reason,
+    request_state,
+    server_session,
+    services,
+    supported_locales,
+)
 
 blueprint = Blueprint("main", __name__)
 
@@ -81,9 +86,10 @@ def logged_out_notice() -> None:
 def load_source() -> ResponseReturnValue | None:
     if request.headers.get("X-tor2web") and request.endpoint not in ("main.tor2web_warning", "static"):
         return redirect(url_for("main.tor2web_warning"))
-    g.source = None
+    state = request_state()
+    state.source = None
     sess = server_session()
-    if current_app.extensions.get("securedrop.offline") and request.endpoint != "static":
+    if offline_reason() is not None and request.endpoint != "static":
         # Without a usable submission key nothing may be accepted: answer 503 everywhere,
         # and end any session (its record and cookie go; nothing is written back).
         sess.destroy()
@@ -92,18 +98,25 @@ def load_source() -> ResponseReturnValue | None:
         source = current_db().get(Source, sess.source_id)
         if source is None or "key_passphrase" not in sess:
             reset_session()
-            g.session_lost = True
+            state.session_lost = True
         else:
-            g.source = source
+            state.source = source
     elif sess.expired:
-        g.session_lost = True
+        state.session_lost = True
     return None
+
+
+def logged_in_source() -> Source:
+    """The logged-in source (only inside login_required views)."""
+    source = request_state().source
+    assert source is not None
+    return source
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if g.source is None:
+        if request_state().source is None:
             reset_session()
             logged_out_notice()
             return redirect(url_for("main.index"))
@@ -114,12 +127,12 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @blueprint.app_context_processor
 def template_context() -> dict[str, Any]:
-    return {"logged_in": g.get("source") is not None, "max_document_mib": _max_mib()}
+    return {"logged_in": request_state().source is not None, "max_document_mib": _max_mib()}
 
 
 @blueprint.route("/")
 def index() -> str:
-    if g.get("session_lost"):
+    if request_state().session_lost:
         logged_out_notice()
     return render_template("index.html", tor2web_check=TOR2WEB_CHECK)
 
@@ -133,7 +146,7 @@ def generate() -> Any:
         abort(403)
     if check != TOR2WEB_CHECK:
         return redirect(url_for("main.tor2web_warning"))
-    if g.source is not None:
+    if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
     codename = generate_codename(_locale_language())
@@ -163,7 +176,7 @@ def _log_in(source: Source, key_passphrase: str) -> None:
 
 @blueprint.route("/create", methods=["POST"])
 def create() -> Any:
-    if g.source is not None:
+    if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
     pending = dict(session.get("pending_accounts", {})).get(request.form.get("tab_id", ""))
@@ -184,7 +197,7 @@ def create() -> Any:
 
 def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
     svc = services()
-    source: Source = g.source
+    source = logged_in_source()
     replies = replies_domain.replies_for_source(
         current_db(), svc.store, svc.pgp, source, session["key_passphrase"]
     )
@@ -256,7 +269,7 @@ def submit() -> Any:
         size = stream.size if isinstance(stream, EncryptedSpool) else 0
         upload = Upload(stream=stream, filename=file.filename, size=size)  # type: ignore[arg-type]
     svc = services()
-    source: Source = g.source
+    source = logged_in_source()
     try:
         result = store_submission(
             current_db(),
@@ -290,7 +303,7 @@ def submit() -> Any:
 @login_required
 def delete() -> Any:
     try:
-        replies_domain.delete_reply_for_source(current_db(), g.source, request.form.get("reply_filename", ""))
+        replies_domain.delete_reply_for_source(current_db(), logged_in_source(), request.form.get("reply_filename", ""))
     except NotFound:
         flash(gettext("That reply could not be found."), "error")
         return redirect(url_for("main.lookup"))
@@ -301,14 +314,14 @@ def delete() -> Any:
 @blueprint.route("/delete-all", methods=["POST"])
 @login_required
 def delete_all() -> Any:
-    replies_domain.delete_all_replies_for_source(current_db(), g.source)
+    replies_domain.delete_all_replies_for_source(current_db(), logged_in_source())
     flash(gettext("All replies have been deleted."), "notification")
     return redirect(url_for("main.lookup"))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if g.source is not None:
+    if request_state().source is not None:
         return redirect(url_for("main.lookup"))
     if request.method == "GET":
         return render_template("login.html")
@@ -326,7 +339,7 @@ def login() -> Any:
 
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Any:
-    was_logged_in = g.source is not None
+    was_logged_in = request_state().source is not None
     reset_session()
     if not was_logged_in:
         return redirect(url_for("main.index"))
@@ -343,7 +356,7 @@ def metadata() -> Response:
             "gpg_fpr": svc.pgp.submission_fingerprint,
             "sd_version": __version__,
             "server_os": server_os(),
-            "supported_languages": current_app.extensions["securedrop.locales"],
+            "supported_languages": list(supported_locales()),
             "v3_source_url": f"{svc.settings.source_onion}.onion" if svc.settings.source_onion else None,
         }
     )

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, request, send_file
 from werkzeug.exceptions import BadRequest, Conflict
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from securedrop import db
 from securedrop.api.v1 import auth
 from securedrop.api.v1.auth import journalist, json_body
 from securedrop.api.v1.responses import (
@@ -31,8 +30,9 @@ from securedrop.domain.index import set_starred
 from securedrop.domain.sources import delete_source as delete_source_domain
 from securedrop.domain.tokens import issue_token, revoke_token
 from securedrop.models import Reply, Source, Submission
-from securedrop.web.context import now, services
-from securedrop.web.transaction import current_db
+from securedrop.models.journalists import Journalist
+from securedrop.web.state import current_db, now, services
+from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 blueprint.before_request(auth.before_request)
@@ -117,16 +117,17 @@ def token() -> Response:
             raise BadRequest(f"{field} field is missing")
     if not all(isinstance(body[field], str) for field in LOGIN_FIELDS):
         raise BadRequest(auth.MALFORMED)
-    session = current_db()
     try:
-        found = authn.authenticate(
-            session, body["username"], body["passphrase"], body["one_time_code"], now()
-        )
+        # The attempt and the consumed code are kept even when the login is refused.
+        with recorded_even_if_refused() as attempt:
+            attempted = authn.authenticate(
+                attempt, body["username"], body["passphrase"], body["one_time_code"], now()
+            )
     except authn.LoginFailed:
-        # Keep the attempt record and the consumed code, or the throttle and the replay
-        # record would mean nothing; the 403 rolls back nothing else.
-        db.commit(session)
         return json_error(403, "Forbidden", auth.FORBIDDEN_MESSAGE)
+    session = current_db()
+    found = session.get(Journalist, attempted.id)
+    assert found is not None  # just authenticated
     issued = issue_token(session, found, now())
     return json_response({
         "token": issued.token,
