@@ -43,7 +43,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
         renew_within=timedelta(minutes=30),
         max_renewals=5,
     )
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     locales = i18n.install(app, settings.supported_locales, settings.default_locale)
     state.install(app, AppState(services=services, locales=locales))
     transaction.install(app)
@@ -58,5 +58,5 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     def _context() -> dict[str, Any]:
         return {"current_user": request_state().journalist}
 
-    install_api(app)
+    install_api(app, csrf)
     return app

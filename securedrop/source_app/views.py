@@ -47,6 +47,7 @@ from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submi
 from securedrop.i18n import FALLBACK
 from securedrop.models import Source
 from securedrop.source_app.platform import server_os
+from securedrop.source_app.sessions import log_in, logged_in_source, logged_out_notice, reset_session
 from securedrop.storage.spool import EncryptedSpool
 from securedrop.web.state import (
     current_db,
@@ -64,22 +65,6 @@ blueprint = Blueprint("main", __name__)
 TOR2WEB_CHECK = 'href="fake.onion"'
 #: Several tabs may each hold a new codename; more than this is abuse.
 MAX_PENDING_CODENAMES = 5
-
-
-def reset_session() -> None:
-    """Forget everything but the chosen language, under a fresh session id."""
-    server_session().restart()
-
-
-def logged_out_notice() -> None:
-    flash(
-        gettext(
-            "You have been logged out due to inactivity or a problem with your session. "
-            "Click the New Identity button in Tor Browser's toolbar before moving on: "
-            "this clears what the browser kept of your visit."
-        ),
-        "error",
-    )
 
 
 @blueprint.before_app_request
@@ -104,13 +89,6 @@ def load_source() -> ResponseReturnValue | None:
     elif sess.expired:
         state.session_lost = True
     return None
-
-
-def logged_in_source() -> Source:
-    """The logged-in source (only inside login_required views)."""
-    source = request_state().source
-    assert source is not None
-    return source
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -166,14 +144,6 @@ def _locale_language() -> str:
     return locale.language if locale is not None else FALLBACK.split("_")[0]
 
 
-def _log_in(source: Source, key_passphrase: str) -> None:
-    sess = server_session()
-    sess.restart()  # a new id at login: no session fixation
-    sess.source_id = source.id
-    # Stored only inside the session record sealed under the cookie's key.
-    sess["key_passphrase"] = key_passphrase
-
-
 @blueprint.route("/create", methods=["POST"])
 def create() -> Any:
     if request_state().source is not None:
@@ -190,7 +160,7 @@ def create() -> Any:
     except (SourceCreationError, OpenPGPError):
         flash(gettext("There was a temporary problem creating your account. Please try again."), "error")
         return redirect(url_for("main.index"))
-    _log_in(source, derived.key_passphrase)  # also erases every pending account
+    log_in(source, derived.key_passphrase)  # also erases every pending account
     session["new_source"] = True
     return redirect(url_for("main.lookup"))
 
@@ -333,7 +303,7 @@ def login() -> Any:
         flash(gettext("Sorry, that is not a recognized codename."), "error")
         return render_template("login.html"), 400
     source, derived = found
-    _log_in(source, derived.key_passphrase)
+    log_in(source, derived.key_passphrase)
     return redirect(url_for("main.lookup"))
 
 
