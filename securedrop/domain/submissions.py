@@ -1,4 +1,4 @@
-"""Storing what a source sends: validate, encrypt to the submission key, name, record."""
+"""Submissions: checked, encrypted to the submission key and stored; found by uuid for the API."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from securedrop.crypto.codenames import normalize_codename
@@ -21,6 +22,7 @@ from securedrop.domain import (
     EmptySubmission,
     FirstMessageTooShort,
     MessageTooLong,
+    NotFound,
 )
 from securedrop.domain.sources import place_next
 from securedrop.models import InstanceConfig, Source, Submission
@@ -124,3 +126,13 @@ def store_submission(
         message=rows[0] if message else None,
         document=rows[-1] if upload is not None else None,
     )
+
+
+def source_submission(session: Session, source: Source, submission_uuid: str) -> Submission:
+    """Raises: NotFound: no such submission of *this* source."""
+    found = session.scalar(
+        select(Submission).where(Submission.uuid == submission_uuid, Submission.source_id == source.id)
+    )
+    if found is None:
+        raise NotFound(submission_uuid)
+    return found

@@ -8,11 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
-from securedrop.domain import NotFound
+from securedrop.domain import NotFound, NothingSelected
 from securedrop.domain import collections as coll
-from securedrop.domain.index import live_source, selected_sources, set_starred
+from securedrop.domain.listings import conversation
 from securedrop.domain.replies import MAX_REPLY_CHARS
-from securedrop.domain.sources import delete_source
+from securedrop.domain.sources import delete_source, live_source_by_filesystem_id, selected_sources, set_starred
 from securedrop.journalist_app.context import journalist, render_error
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
@@ -26,7 +26,7 @@ PAGE_ACTIONS = ("download", "delete")
 
 def _source_or_404(filesystem_id: str) -> Source:
     try:
-        return live_source(current_db(), filesystem_id)
+        return live_source_by_filesystem_id(current_db(), filesystem_id)
     except NotFound:
         abort(404, gettext("No source with that ID could be found."))
 
@@ -59,7 +59,7 @@ def _zip(submissions: list[Any], single: Source | None, back: str) -> Response:
 @blueprint.route("/col/<filesystem_id>")
 def col(filesystem_id: str) -> str:
     source = _source_or_404(filesystem_id)
-    items = coll.conversation(current_db(), source, journalist())
+    items = conversation(current_db(), source, journalist())
     return render_template("col.html", source=source, items=items, max_reply_chars=MAX_REPLY_CHARS)
 
 
@@ -104,7 +104,7 @@ def bulk() -> Any:
             submissions = coll.selected_submissions(current_db(), source, filenames)
             return _zip(submissions, source, back)
         count = coll.delete_items(current_db(), services().store, source, filenames)
-    except coll.NothingSelected:
+    except NothingSelected:
         flash(gettext("No files selected."), "error")
         return redirect(back)
     except coll.InvalidFileName:
@@ -123,7 +123,7 @@ def process() -> Any:
     session = current_db()
     try:
         sources = selected_sources(session, request.form.getlist("cols_selected"))
-    except coll.NothingSelected:
+    except NothingSelected:
         flash(gettext("No collections selected."), "error")
         return redirect(url_for("main.index"))
     except NotFound:

@@ -11,9 +11,10 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from securedrop.crypto.openpgp import OpenPGPError
 from securedrop.domain import NotFound, ReplyRejected
 from securedrop.domain import authentication as auth
-from securedrop.domain.index import list_sources, live_source
-from securedrop.domain.instance_admin import logo_path
+from securedrop.domain.instance import logo_path
+from securedrop.domain.listings import list_sources
 from securedrop.domain.replies import MAX_REPLY_CHARS, send_reply
+from securedrop.domain.sources import live_source_by_filesystem_id
 from securedrop.journalist_app.context import journalist, render_error
 from securedrop.web.state import current_db, now, server_session, services
 from securedrop.web.transaction import recorded_even_if_refused
@@ -86,7 +87,7 @@ def index() -> str:
 def reply() -> Any:
     svc = services()
     try:
-        source = live_source(current_db(), request.form.get("filesystem_id", ""))
+        source = live_source_by_filesystem_id(current_db(), request.form.get("filesystem_id", ""))
     except NotFound:
         return render_error(gettext("No source with that ID could be found."), 404)
     text = request.form.get("message", "")

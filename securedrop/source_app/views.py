@@ -42,7 +42,7 @@ from securedrop.domain import (
 )
 from securedrop.domain import replies as replies_domain
 from securedrop.domain import sources as sources_domain
-from securedrop.domain.instance_admin import logo_path
+from securedrop.domain.instance import logo_path
 from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
 from securedrop.i18n import FALLBACK
 from securedrop.models import Source
