@@ -81,10 +81,10 @@ def _add_user(args: argparse.Namespace, is_admin: bool) -> int:
     passphrase = generate_passphrase()
     try:
         with _transaction() as session:
-            accounts.create_journalist(
-                session, username, passphrase, passphrase, two_factor, is_admin=is_admin,
-                first_name=first, last_name=last,
-            )
+            accounts.create_journalist(session, accounts.NewAccount(
+                username=username, passphrase=passphrase, offered=passphrase, two_factor=two_factor,
+                is_admin=is_admin, first_name=first, last_name=last,
+            ))
             issuer = current_config(session).organization_name
     except accounts.UsernameTaken:
         return _fail(f'username "{username}" is already taken')

@@ -77,19 +77,6 @@ def locate_file(store: Store, source: Source, item: Submission | Reply) -> Downl
     return Download(path, item.filename, item.checksum)
 
 
-def open_item(session: Session, store: Store, source: Source, filename: str, journalist: Journalist) -> Download:
-    """One encrypted file to send as it is stored, marked seen by `journalist`.
-
-    Raises:
-        InvalidFileName: the name breaks the naming rule.
-        NotFound: the source has no such file (or it is missing from the store).
-    """
-    item = _find_item(session, source, filename)
-    download = locate_file(store, source, item)
-    mark_seen(session, journalist.id, [item])
-    return download
-
-
 def delete_loaded_items(session: Session, store: Store, source: Source, items: list[Submission | Reply]) -> None:
     """Delete these submissions and replies of `source`; their files are securely deleted
     once the transaction commits."""
@@ -161,35 +148,52 @@ def all_submissions(session: Session, sources: list[Source]) -> list[Submission]
     return list(session.scalars(select(Submission).where(Submission.source_id.in_(ids)))) if ids else []
 
 
-def zip_submissions(
-    session: Session,
-    store: Store,
-    tmp_dir: Path,
-    submissions: list[Submission],
-    journalist: Journalist,
-    now: datetime,
-    single: Source | None = None,
-) -> ZipDownload:
-    """A zip of encrypted submissions (marked seen), built in `tmp_dir`.
+@dataclass(frozen=True)
+class Downloads:
+    """Hands journalists encrypted files, one or zipped, and records that they saw them.
 
-    Entries are `<designation>/<n>_<date of last_updated>/<file>` (one source:
-    `<journalist_filename>/...`); the name is `<name>--YYYY-MM-DD--HH-MM-SS.zip`.
-
-    Raises:
-        NothingToDownload: `submissions` is empty.
-        ZipError: a stored file could not be read.
+    Built per request by the composition root (services.py).
     """
-    if not submissions:
-        raise NothingToDownload()
-    entries = []
-    for item in sorted(submissions, key=lambda s: (s.source_id, interaction_number(s.filename))):
-        source = item.source
-        folder = source.journalist_filename if single is not None else source.journalist_designation
-        number = interaction_number(item.filename)
-        arcname = f"{folder}/{number}_{source.last_updated.date().isoformat()}/{item.filename}"
-        entries.append(ZipEntry(store.path(source.filesystem_id, item.filename), arcname))
-    path = build_zip(tmp_dir, entries)
-    db.on_rollback(session, lambda: path.unlink(missing_ok=True))
-    mark_seen(session, journalist.id, list(submissions))
-    name = single.journalist_filename if single is not None else "all"
-    return ZipDownload(path, f"{name}--{now.strftime('%Y-%m-%d--%H-%M-%S')}.zip")
+
+    session: Session
+    store: Store
+    tmp_dir: Path
+
+    def open_item(self, source: Source, filename: str, journalist: Journalist) -> Download:
+        """One encrypted file to send as it is stored, marked seen by `journalist`.
+
+        Raises:
+            InvalidFileName: the name breaks the naming rule.
+            NotFound: the source has no such file (or it is missing from the store).
+        """
+        item = _find_item(self.session, source, filename)
+        download = locate_file(self.store, source, item)
+        mark_seen(self.session, journalist.id, [item])
+        return download
+
+    def zip(
+        self, submissions: list[Submission], journalist: Journalist, now: datetime, single: Source | None = None
+    ) -> ZipDownload:
+        """A zip of encrypted submissions (marked seen), built in the temporary directory.
+
+        Entries are `<designation>/<n>_<date of last_updated>/<file>` (one source:
+        `<journalist_filename>/...`); the name is `<name>--YYYY-MM-DD--HH-MM-SS.zip`.
+
+        Raises:
+            NothingToDownload: `submissions` is empty.
+            ZipError: a stored file could not be read.
+        """
+        if not submissions:
+            raise NothingToDownload()
+        entries = []
+        for item in sorted(submissions, key=lambda s: (s.source_id, interaction_number(s.filename))):
+            source = item.source
+            folder = source.journalist_filename if single is not None else source.journalist_designation
+            number = interaction_number(item.filename)
+            arcname = f"{folder}/{number}_{source.last_updated.date().isoformat()}/{item.filename}"
+            entries.append(ZipEntry(self.store.path(source.filesystem_id, item.filename), arcname))
+        path = build_zip(self.tmp_dir, entries)
+        db.on_rollback(self.session, lambda: path.unlink(missing_ok=True))
+        mark_seen(self.session, journalist.id, list(submissions))
+        name = single.journalist_filename if single is not None else "all"
+        return ZipDownload(path, f"{name}--{now.strftime('%Y-%m-%d--%H-%M-%S')}.zip")

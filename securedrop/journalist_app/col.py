@@ -16,7 +16,7 @@ from securedrop.domain.sources import delete_source, live_source_by_filesystem_i
 from securedrop.journalist_app.context import journalist, render_error
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
-from securedrop.web.state import current_db, now, services
+from securedrop.web.state import current_db, downloads, now, services
 
 blueprint = Blueprint("col", __name__)
 
@@ -43,11 +43,8 @@ def _send_zip(download: coll.ZipDownload) -> Response:
 
 
 def _zip(submissions: list[Any], single: Source | None, back: str) -> Response:
-    svc = services()
     try:
-        download = coll.zip_submissions(
-            current_db(), svc.store, svc.settings.tmp_dir, submissions, journalist(), now(), single
-        )
+        download = downloads().zip(submissions, journalist(), now(), single)
     except coll.NothingToDownload:
         flash(gettext("No unread submissions for the selected sources."), "error")
         return redirect(back)
@@ -67,7 +64,7 @@ def col(filesystem_id: str) -> str:
 def download_single(filesystem_id: str, filename: str) -> Any:
     source = _source_or_404(filesystem_id)
     try:
-        item = coll.open_item(current_db(), services().store, source, filename, journalist())
+        item = downloads().open_item(source, filename, journalist())
     except coll.InvalidFileName:
         return render_error(gettext("That is not a valid file name."), 400)
     except NotFound:

@@ -13,10 +13,10 @@ from securedrop.domain import NotFound, ReplyRejected
 from securedrop.domain import authentication as auth
 from securedrop.domain.instance import logo_path
 from securedrop.domain.listings import list_sources
-from securedrop.domain.replies import MAX_REPLY_CHARS, send_reply
+from securedrop.domain.replies import MAX_REPLY_CHARS
 from securedrop.domain.sources import live_source_by_filesystem_id
 from securedrop.journalist_app.context import journalist, render_error
-from securedrop.web.state import current_db, now, server_session, services
+from securedrop.web.state import current_db, now, replies, server_session, services
 from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("main", __name__)
@@ -85,14 +85,13 @@ def index() -> str:
 
 @blueprint.route("/reply", methods=["POST"])
 def reply() -> Any:
-    svc = services()
     try:
         source = live_source_by_filesystem_id(current_db(), request.form.get("filesystem_id", ""))
     except NotFound:
         return render_error(gettext("No source with that ID could be found."), 404)
     text = request.form.get("message", "")
     try:
-        send_reply(current_db(), svc.store, svc.pgp, source, journalist(), text)
+        replies().send(source, journalist(), text)
     except ReplyRejected:
         if text.strip():
             flash(gettext("Your reply is longer than %(num)d characters.", num=MAX_REPLY_CHARS), "error")

@@ -43,7 +43,7 @@ from securedrop.domain import (
 from securedrop.domain import replies as replies_domain
 from securedrop.domain import sources as sources_domain
 from securedrop.domain.instance import logo_path
-from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
+from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload
 from securedrop.i18n import FALLBACK
 from securedrop.models import Source
 from securedrop.source_app.platform import server_os
@@ -53,9 +53,11 @@ from securedrop.web.state import (
     current_db,
     instance_config,
     offline_reason,
+    replies,
     request_state,
     server_session,
     services,
+    submissions,
     supported_locales,
 )
 
@@ -166,16 +168,13 @@ def create() -> Any:
 
 
 def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
-    svc = services()
     source = logged_in_source()
-    replies = replies_domain.replies_for_source(
-        current_db(), svc.store, svc.pgp, source, session["key_passphrase"]
-    )
+    decrypted = replies().for_source(source, session["key_passphrase"])
     config = instance_config()
     return (
         render_template(
             "lookup.html",
-            replies=replies,
+            replies=decrypted,
             new_source=session.get("new_source", False),
             allow_documents=config.allow_document_uploads,
             min_length=config.initial_message_min_len if source.pending else 0,
@@ -238,20 +237,8 @@ def submit() -> Any:
         stream = file.stream
         size = stream.size if isinstance(stream, EncryptedSpool) else 0
         upload = Upload(stream=stream, filename=file.filename, size=size)  # type: ignore[arg-type]
-    svc = services()
-    source = logged_in_source()
     try:
-        result = store_submission(
-            current_db(),
-            svc.store,
-            svc.pgp,
-            svc.hasher,
-            source,
-            instance_config(),
-            message,
-            upload,
-            svc.settings.max_document_bytes,
-        )
+        result = submissions().submit(logged_in_source(), message, upload)
     except SubmissionRejected as exc:
         flash(_rejection_text(exc), "error")
         status = 413 if isinstance(exc, DocumentTooLarge) else 400

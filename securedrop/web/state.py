@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app, g, session
 from sqlalchemy.orm import Session
 
+from securedrop.domain.collections import Downloads
 from securedrop.domain.instance import current_config
+from securedrop.domain.replies import Replies
+from securedrop.domain.submissions import Submissions
 from securedrop.models import InstanceConfig, Source
 from securedrop.models.base import utcnow
 from securedrop.models.journalists import Journalist
@@ -108,6 +111,21 @@ def current_db() -> Session:
     if state.db_session is None:
         state.db_session = services().sessions()
     return state.db_session
+
+
+def submissions() -> Submissions:
+    """The submissions service bound to this request's unit of work."""
+    return services().submissions(current_db(), instance_config())
+
+
+def replies() -> Replies:
+    """The replies service bound to this request's unit of work."""
+    return services().replies(current_db())
+
+
+def downloads() -> Downloads:
+    """The downloads service bound to this request's unit of work."""
+    return services().downloads(current_db())
 
 
 def instance_config() -> InstanceConfig:

@@ -28,7 +28,6 @@ from securedrop.domain.replies import (
     NotEncrypted,
     ReplyUUIDInUse,
     source_reply,
-    store_encrypted_reply,
 )
 from securedrop.domain.seen import NothingToMark, SeenItemNotFound, mark_resources_seen
 from securedrop.domain.sources import delete_source as delete_source_domain
@@ -37,7 +36,7 @@ from securedrop.domain.submissions import source_submission
 from securedrop.domain.tokens import issue_token, revoke_token
 from securedrop.models import Reply, Source, Submission
 from securedrop.models.journalists import Journalist
-from securedrop.web.state import current_db, now, services
+from securedrop.web.state import current_db, now, replies, services
 from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -234,9 +233,7 @@ def _post_reply(source: Source) -> Response:
     if not text:
         raise BadRequest("reply should not be empty")
     try:
-        reply = store_encrypted_reply(
-            current_db(), services().store, source, journalist(), text, body.get("uuid")
-        )
+        reply = replies().store_encrypted(source, journalist(), text, body.get("uuid"))
     except NotEncrypted as exc:
         raise BadRequest("You must encrypt replies client side") from exc
     except InvalidReplyUUID as exc:
