@@ -16,7 +16,7 @@ from securedrop.journalist_app import account, admin, admin_config, col, errors,
 from securedrop.journalist_app.context import load_journalist
 from securedrop.services import Services, build_services
 from securedrop.web import headers, partials, state, transaction
-from securedrop.web.sessions import ServerSessionInterface
+from securedrop.web.sessions import Renewal, ServerSessionInterface
 from securedrop.web.state import AppState, request_state
 
 #: Replies are at most 100,000 characters and logos 512 KiB; nothing bigger is legitimate.
@@ -40,8 +40,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
         services.sessions,
         "journalist",
         timedelta(hours=2),
-        renew_within=timedelta(minutes=30),
-        max_renewals=5,
+        Renewal(within=timedelta(minutes=30), max_renewals=5),
     )
     csrf = CSRFProtect(app)
     locales = i18n.install(app, settings.supported_locales, settings.default_locale)

@@ -51,9 +51,7 @@ def login() -> Any:
         flash(login_failed_hint(exc), "hint")
         return render_template("login.html", username=username), 401
     sess.restart()  # a new session id at login: no fixation
-    sess.journalist_id = found.id
-    # The record needs content to be written at all; the id itself is a column.
-    sess["since"] = int(now().timestamp())
+    sess.journalist_id = found.id  # an identity is always persisted
     return redirect(url_for("main.index"))
 
 
