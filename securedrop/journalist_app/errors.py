@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from securedrop.api.v1.errors import error_response, is_api_request
+from securedrop.journalist_app.forms import LoginForm
 from securedrop.web.state import server_session
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def install(app: Flask) -> None:
         # A missing or stale token may mean a forged request: end the session outright.
         server_session().destroy()
         flash(gettext("You have been logged out due to inactivity or a problem with your session."), "error")
-        return render_template("login.html"), 400
+        return render_template("login.html", form=LoginForm(formdata=None)), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -16,6 +16,7 @@ from securedrop.domain.listings import list_sources
 from securedrop.domain.replies import MAX_REPLY_CHARS
 from securedrop.domain.sources import live_source_by_filesystem_id
 from securedrop.journalist_app.context import journalist, render_error
+from securedrop.journalist_app.forms import LoginForm
 from securedrop.web.state import current_db, now, replies, server_session, services
 from securedrop.web.transaction import recorded_even_if_refused
 
@@ -37,19 +38,19 @@ def login() -> Any:
     sess = server_session()
     if sess.journalist_id is not None:
         return redirect(url_for("main.index"))
+    form = LoginForm()
     if request.method == "GET":
-        return render_template("login.html")
-    username = request.form.get("username", "").strip()
+        return render_template("login.html", form=form)
+    username = (form.username.data or "").strip()
     try:
         # The attempt and the consumed code are kept even when the login is refused.
         with recorded_even_if_refused() as attempt:
-            found = auth.authenticate(
-                attempt, username, request.form.get("password", ""), request.form.get("token", ""), now()
-            )
+            found = auth.authenticate(attempt, username, form.password.data or "", form.token.data or "", now())
     except auth.LoginFailed as exc:
         flash(gettext("Login failed."), "error")
         flash(login_failed_hint(exc), "hint")
-        return render_template("login.html", username=username), 401
+        form.username.data = username
+        return render_template("login.html", form=form), 401
     sess.restart()  # a new session id at login: no fixation
     sess.journalist_id = found.id  # an identity is always persisted
     return redirect(url_for("main.index"))

@@ -22,7 +22,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext, ngettext
-from werkzeug.datastructures import FileStorage
 
 from securedrop import __version__
 from securedrop.crypto.codenames import generate_codename, normalize_codename
@@ -43,12 +42,12 @@ from securedrop.domain import (
 from securedrop.domain import replies as replies_domain
 from securedrop.domain import sources as sources_domain
 from securedrop.domain.instance import logo_path
-from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload
+from securedrop.domain.submissions import MAX_MESSAGE_CHARS
 from securedrop.i18n import FALLBACK
 from securedrop.models import Source
+from securedrop.source_app.forms import CreateForm, DeleteReplyForm, GenerateForm, LoginForm, SubmissionForm
 from securedrop.source_app.platform import server_os
 from securedrop.source_app.sessions import log_in, logged_in_source, logged_out_notice, reset_session
-from securedrop.storage.spool import EncryptedSpool
 from securedrop.web.state import (
     current_db,
     instance_config,
@@ -121,10 +120,10 @@ def index() -> str:
 def generate() -> Any:
     if request.method == "GET":
         return redirect(url_for("main.index"))
-    check = request.form.get("tor2web_check")
-    if check is None:
+    check = GenerateForm().tor2web_check
+    if not check.raw_data:
         abort(403)
-    if check != TOR2WEB_CHECK:
+    if check.data != TOR2WEB_CHECK:
         return redirect(url_for("main.tor2web_warning"))
     if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
@@ -151,7 +150,7 @@ def create() -> Any:
     if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
-    pending = dict(session.get("pending_accounts", {})).get(request.form.get("tab_id", ""))
+    pending = dict(session.get("pending_accounts", {})).get(CreateForm().tab_id.data or "")
     if pending is None:
         reset_session()
         logged_out_notice()
@@ -167,7 +166,7 @@ def create() -> Any:
     return redirect(url_for("main.lookup"))
 
 
-def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
+def _render_lookup(status: int = 200, form: SubmissionForm | None = None) -> tuple[str, int]:
     source = logged_in_source()
     decrypted = replies().for_source(source, session["key_passphrase"])
     config = instance_config()
@@ -178,7 +177,7 @@ def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
             new_source=session.get("new_source", False),
             allow_documents=config.allow_document_uploads,
             min_length=config.initial_message_min_len if source.pending else 0,
-            message=message,
+            form=form or SubmissionForm(formdata=None),
             max_message_chars=MAX_MESSAGE_CHARS,
         ),
         status,
@@ -228,24 +227,19 @@ def _max_mib() -> int:
 @blueprint.route("/submit", methods=["POST"])
 @login_required
 def submit() -> Any:
-    if request.form.get("text"):
+    form = SubmissionForm()
+    if form.text.data:
         abort(403)  # the honeypot: only bots fill a field people cannot see
-    message = request.form.get("msg", "").replace("\r\n", "\n").strip()
-    upload = None
-    file: FileStorage | None = request.files.get("fh")
-    if file is not None and file.filename:
-        stream = file.stream
-        size = stream.size if isinstance(stream, EncryptedSpool) else 0
-        upload = Upload(stream=stream, filename=file.filename, size=size)  # type: ignore[arg-type]
+    message = form.message()
     try:
-        result = submissions().submit(logged_in_source(), message, upload)
+        result = submissions().submit(logged_in_source(), message, form.upload())
     except SubmissionRejected as exc:
         flash(_rejection_text(exc), "error")
         status = 413 if isinstance(exc, DocumentTooLarge) else 400
-        return _render_lookup(status, message=message)
+        return _render_lookup(status, form)
     except OpenPGPError:
         flash(gettext("Your submission could not be stored. Please try again."), "error")
-        return _render_lookup(500, message=message)
+        return _render_lookup(500, form)
     if result.message and result.document:
         flash(gettext("Thanks! We received your message and document."), "success")
     elif result.document:
@@ -260,7 +254,9 @@ def submit() -> Any:
 @login_required
 def delete() -> Any:
     try:
-        replies_domain.delete_reply_for_source(current_db(), logged_in_source(), request.form.get("reply_filename", ""))
+        replies_domain.delete_reply_for_source(
+            current_db(), logged_in_source(), DeleteReplyForm().reply_filename.data or ""
+        )
     except NotFound:
         flash(gettext("That reply could not be found."), "error")
         return redirect(url_for("main.lookup"))
@@ -280,15 +276,16 @@ def delete_all() -> Any:
 def login() -> Any:
     if request_state().source is not None:
         return redirect(url_for("main.lookup"))
+    form = LoginForm()
     if request.method == "GET":
-        return render_template("login.html")
-    codename = normalize_codename(request.form.get("codename", ""))
+        return render_template("login.html", form=form)
+    codename = normalize_codename(form.codename.data or "")
     found = None
     if codename is not None:
         found = sources_domain.login(current_db(), services().hasher, codename)
     if found is None:
         flash(gettext("Sorry, that is not a recognized codename."), "error")
-        return render_template("login.html"), 400
+        return render_template("login.html", form=form), 400
     source, derived = found
     log_in(source, derived.key_passphrase)
     return redirect(url_for("main.lookup"))
@@ -329,7 +326,7 @@ def public_key() -> Response:
 
 @blueprint.route("/journalist-key")
 def journalist_key() -> Response:
-    return redirect(url_for("main.public_key"), code=301)  # type: ignore[return-value]
+    return redirect(url_for("main.public_key"), code=301)  # type: ignore[return-value]  # werkzeug's Response, which Flask's subclasses
 
 
 @blueprint.route("/why-public-key")
