@@ -183,7 +183,7 @@ def _transaction() -> Iterator[Session]:
         engine.dispose()
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private class takes no parameter at runtime
     """Add the account commands to the `securedrop` parser."""
     for name, func, text in (
         ("add-admin", cmd_add_admin, "add an admin (prints the passphrase and 2FA secret once)"),

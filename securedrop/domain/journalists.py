@@ -249,7 +249,7 @@ def deleted_user(session: Session) -> Journalist:
 
 def _move_seen(session: Session, model: type, item_column: str, old_id: int, new_id: int) -> None:
     table_item = getattr(model, item_column)
-    other = model.__table__.alias("other")  # type: ignore[attr-defined]
+    other = model.__table__.alias("other")  # type: ignore[attr-defined]  # model is any seen-table class
     duplicate = exists().where(
         and_(other.c.journalist_id == new_id, getattr(other.c, item_column) == table_item)
     )
@@ -257,11 +257,11 @@ def _move_seen(session: Session, model: type, item_column: str, old_id: int, new
     # those rows rather than break the unique constraint, then move the rest.
     quiet = {"synchronize_session": False}
     session.execute(
-        delete(model).where(model.journalist_id == old_id, duplicate),  # type: ignore[attr-defined]
+        delete(model).where(model.journalist_id == old_id, duplicate),  # type: ignore[attr-defined]  # as above
         execution_options=quiet,
     )
     session.execute(
-        update(model).where(model.journalist_id == old_id).values(journalist_id=new_id),  # type: ignore[attr-defined]
+        update(model).where(model.journalist_id == old_id).values(journalist_id=new_id),  # type: ignore[attr-defined]  # as above
         execution_options=quiet,
     )
 

@@ -23,7 +23,7 @@ class SpoolingRequest(Request):
         spool = EncryptedSpool(services().settings.tmp_dir, expected_size=content_length)
         # Closed at the end of the request even if parsing fails half-way (413).
         request_state().spools.append(spool)
-        return spool  # type: ignore[return-value]
+        return spool  # type: ignore[return-value]  # a readable binary stream, not an IO[bytes] subclass
 
 
 def close_spools(_exc: BaseException | None = None) -> None:

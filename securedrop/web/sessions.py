@@ -291,4 +291,4 @@ class ServerSessionInterface(SessionInterface):
     def purge_expired(db: Session) -> int:
         """Delete every expired record; returns how many."""
         result = db.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult, typed as Result
