@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from securedrop.config import TRANSLATIONS_DIR
 from securedrop.domain.languages import offered_locales
-from securedrop.web.context import instance_config
+from securedrop.web.state import instance_config
 
 FALLBACK = "en_US"
 #: Browser tags whose region implies a script (REFERENCE §13).
@@ -95,11 +95,14 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def install(app: Flask, configured: tuple[str, ...], default: str, translations_dir: Path | None = None) -> None:
+def install(
+    app: Flask, configured: tuple[str, ...], default: str, translations_dir: Path | None = None
+) -> tuple[str, ...]:
     """Wire flask-babel: `?l=` → remembered choice → Accept-Language → default → en_US.
 
     Only the languages an admin offers (Admin → Languages) are chosen or listed; the
-    rest of the configured ones stay installed and can be offered again at any time.
+    rest of the installed ones stay ready to be offered again. Returns the locales that
+    can actually be shown (for the app state).
     """
     supported = available_locales(configured, translations_dir)
     fallback = default if default in supported else FALLBACK
@@ -129,7 +132,6 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
     app.config["BABEL_DEFAULT_LOCALE"] = FALLBACK
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["filesize"] = format_size
-    app.extensions["securedrop.locales"] = supported
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:
@@ -142,6 +144,8 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
             "language_menu": menu if len(menu) > 1 else [],
             "language_base": language_base(),
         }
+
+    return tuple(supported)
 
 
 #: CLDR's unit names, largest first, with the bytes each stands for (decimal, as CLDR means them).

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from securedrop.api.v1 import install as install_v1
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, csrf: CSRFProtect) -> None:
     """Mount every API version on the journalist app (see securedrop.api.v1.install)."""
-    install_v1(app)
+    install_v1(app, csrf)

@@ -17,7 +17,7 @@ from securedrop.journalist_app import offers, twofactor
 from securedrop.journalist_app.account import hotp_secret_error, name_too_long, verify_failed
 from securedrop.journalist_app.context import journalist, require_admin
 from securedrop.models.journalists import Journalist
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -75,16 +75,15 @@ def add_user() -> Any:
         flash(hotp_secret_error(), "error")
         return render_template("admin_add.html", offered=offers.offer("new"), form=form), 400
     try:
-        user = accounts.create_journalist(
-            current_db(),
-            form.get("username", ""),
-            form.get("password", ""),
-            offers.offered("new"),
-            two_factor,
+        user = accounts.create_journalist(current_db(), accounts.NewAccount(
+            username=form.get("username", ""),
+            passphrase=form.get("password", ""),
+            offered=offers.offered("new"),
+            two_factor=two_factor,
             is_admin=bool(form.get("is_admin")),
             first_name=form.get("first_name"),
             last_name=form.get("last_name"),
-        )
+        ))
     except accounts.AccountError as exc:
         flash(_account_error(exc), "error")
         return render_template("admin_add.html", offered=offers.offer("new"), form=form), 400
@@ -100,10 +99,12 @@ def edit_user(user_id: int) -> Any:
     user = _user(user_id)
     if request.method == "POST":
         try:
-            accounts.update_account(
-                current_db(), user, request.form.get("username", ""), request.form.get("first_name"),
-                request.form.get("last_name"), bool(request.form.get("is_admin")),
-            )
+            accounts.update_account(current_db(), user, accounts.AccountEdit(
+                username=request.form.get("username", ""),
+                first_name=request.form.get("first_name"),
+                last_name=request.form.get("last_name"),
+                is_admin=bool(request.form.get("is_admin")),
+            ))
         except accounts.AccountError as exc:
             flash(_account_error(exc), "error")
             return _render_edit(user, 400)

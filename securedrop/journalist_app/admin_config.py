@@ -9,11 +9,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
-from securedrop.domain import instance_admin as settings_domain
+from securedrop.domain import instance as settings_domain
 from securedrop.domain.instance import current_config
 from securedrop.journalist_app.context import journalist, require_admin
-from securedrop.web.context import services
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("admin_config", __name__, url_prefix="/admin")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from securedrop.catalogs import review_state
@@ -16,8 +16,7 @@ from securedrop.config import TRANSLATIONS_DIR
 from securedrop.domain import languages
 from securedrop.i18n import FALLBACK, native_name
 from securedrop.journalist_app.context import require_admin
-from securedrop.web.context import instance_config, services
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, instance_config, services, supported_locales
 
 blueprint = Blueprint("admin_languages", __name__, url_prefix="/admin")
 blueprint.before_request(require_admin)
@@ -44,7 +43,7 @@ def _state(po: Path, _mtime: float) -> dict[str, tuple[int, int, int]]:
 
 
 def _rows() -> list[LanguageRow]:
-    installed: list[str] = current_app.extensions["securedrop.locales"]
+    installed: list[str] = list(supported_locales())
     offered = set(languages.offered_locales(instance_config(), installed, _always()))
     rows = []
     for code in installed:
@@ -56,7 +55,7 @@ def _rows() -> list[LanguageRow]:
 
 def _always() -> str:
     default = services().settings.default_locale
-    return default if default in current_app.extensions["securedrop.locales"] else FALLBACK
+    return default if default in list(supported_locales()) else FALLBACK
 
 
 @blueprint.route("/languages", methods=["GET", "POST"])
@@ -64,7 +63,7 @@ def index() -> Any:
     if request.method == "POST":
         try:
             languages.set_offered_locales(current_db(), request.form.getlist("offered"),
-                                          current_app.extensions["securedrop.locales"], _always())
+                                          list(supported_locales()), _always())
         except languages.UnknownLanguage:
             flash(gettext("That language is not installed on this server."), "error")
             return render_template("admin_languages.html", rows=_rows(), always=_always()), 400

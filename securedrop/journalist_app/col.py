@@ -8,16 +8,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
-from securedrop.domain import NotFound
+from securedrop.domain import NotFound, NothingSelected
 from securedrop.domain import collections as coll
-from securedrop.domain.index import live_source, selected_sources, set_starred
+from securedrop.domain.listings import conversation
 from securedrop.domain.replies import MAX_REPLY_CHARS
-from securedrop.domain.sources import delete_source
+from securedrop.domain.sources import delete_source, live_source_by_filesystem_id, selected_sources, set_starred
 from securedrop.journalist_app.context import journalist, render_error
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
-from securedrop.web.context import now, services
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, downloads, now, services
 
 blueprint = Blueprint("col", __name__)
 
@@ -27,7 +26,7 @@ PAGE_ACTIONS = ("download", "delete")
 
 def _source_or_404(filesystem_id: str) -> Source:
     try:
-        return live_source(current_db(), filesystem_id)
+        return live_source_by_filesystem_id(current_db(), filesystem_id)
     except NotFound:
         abort(404, gettext("No source with that ID could be found."))
 
@@ -44,11 +43,8 @@ def _send_zip(download: coll.ZipDownload) -> Response:
 
 
 def _zip(submissions: list[Any], single: Source | None, back: str) -> Response:
-    svc = services()
     try:
-        download = coll.zip_submissions(
-            current_db(), svc.store, svc.settings.tmp_dir, submissions, journalist(), now(), single
-        )
+        download = downloads().zip(submissions, journalist(), now(), single)
     except coll.NothingToDownload:
         flash(gettext("No unread submissions for the selected sources."), "error")
         return redirect(back)
@@ -60,7 +56,7 @@ def _zip(submissions: list[Any], single: Source | None, back: str) -> Response:
 @blueprint.route("/col/<filesystem_id>")
 def col(filesystem_id: str) -> str:
     source = _source_or_404(filesystem_id)
-    items = coll.conversation(current_db(), source, journalist())
+    items = conversation(current_db(), source, journalist())
     return render_template("col.html", source=source, items=items, max_reply_chars=MAX_REPLY_CHARS)
 
 
@@ -68,7 +64,7 @@ def col(filesystem_id: str) -> str:
 def download_single(filesystem_id: str, filename: str) -> Any:
     source = _source_or_404(filesystem_id)
     try:
-        item = coll.open_item(current_db(), services().store, source, filename, journalist())
+        item = downloads().open_item(source, filename, journalist())
     except coll.InvalidFileName:
         return render_error(gettext("That is not a valid file name."), 400)
     except NotFound:
@@ -105,7 +101,7 @@ def bulk() -> Any:
             submissions = coll.selected_submissions(current_db(), source, filenames)
             return _zip(submissions, source, back)
         count = coll.delete_items(current_db(), services().store, source, filenames)
-    except coll.NothingSelected:
+    except NothingSelected:
         flash(gettext("No files selected."), "error")
         return redirect(back)
     except coll.InvalidFileName:
@@ -124,7 +120,7 @@ def process() -> Any:
     session = current_db()
     try:
         sources = selected_sources(session, request.form.getlist("cols_selected"))
-    except coll.NothingSelected:
+    except NothingSelected:
         flash(gettext("No collections selected."), "error")
         return redirect(url_for("main.index"))
     except NotFound:

@@ -8,8 +8,7 @@ from flask_babel import gettext
 from securedrop.domain import NotFound, onion_keys
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app.context import require_admin
-from securedrop.web.context import services
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, services
 
 blueprint = Blueprint("onion_keys", __name__, url_prefix="/admin/onion-keys")
 
@@ -40,7 +39,7 @@ def issue() -> Response | str:
         abort(400, gettext("No such user."))
     except onion_keys.InvalidDeviceName:
         flash(gettext("Give the device a name of 1 to 100 characters."), "error")
-        return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]
+        return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]  # werkzeug's Response
     address = _journalist_onion()
     return render_template(
         "onion_key_issued.html",
@@ -62,4 +61,4 @@ def revoke(key_uuid: str) -> Response:
                 device=row.device_name),
         "notification",
     )
-    return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]
+    return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]  # werkzeug's Response

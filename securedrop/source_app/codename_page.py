@@ -8,7 +8,8 @@ from flask import redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from securedrop.crypto.codenames import normalize_codename
-from securedrop.web.context import services
+from securedrop.source_app.sessions import logged_out_notice, reset_session
+from securedrop.web.state import services
 
 #: The value a tor2web proxy would rewrite; its absence means a forged form.
 TOR2WEB_CHECK = 'href="fake.onion"'
@@ -28,8 +29,6 @@ def in_another_language() -> ResponseReturnValue:
     it is shown again only if it derives to the account this tab is about to create, so
     the form can only ever re-show a codename this session was given.
     """
-    from securedrop.source_app.views import logged_out_notice, reset_session  # views import this module
-
     tab_id = request.form.get("tab_id", "")
     codename = normalize_codename(request.form.get("codename", ""))
     pending = dict(session.get("pending_accounts", {})).get(tab_id)

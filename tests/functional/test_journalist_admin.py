@@ -17,7 +17,6 @@ from sqlalchemy import select
 from securedrop import db
 from securedrop.domain.authentication import DELETED_USERNAME
 from securedrop.domain.instance import current_config
-from securedrop.domain.replies import send_reply
 from securedrop.models import Reply, SeenMessage, Source, Submission, WebSession
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
@@ -186,7 +185,7 @@ def test_delete_user_moves_replies_and_seen_records_to_placeholder(
         source = session.scalar(select(Source).where(Source.filesystem_id == fsid))
         for account in (journalist, other):
             author = session.get(Journalist, account.id)
-            send_reply(session, services.store, services.pgp, source, author, "reply")  # type: ignore[arg-type]
+            services.replies(session).send(source, author, "reply")  # type: ignore[arg-type]
             message = session.scalars(select(Submission)).one()
             session.add(SeenMessage(message_id=message.id, journalist_id=account.id))
     for account in (journalist, other):
