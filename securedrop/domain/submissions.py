@@ -93,8 +93,7 @@ class Submissions:
                 gz = GzipReader(upload.stream, sanitize_upload_name(upload.filename))
                 encrypted = store.stage(
                     fsid,
-                    # GzipReader is a readable binary stream, though not an IO[bytes] subclass.
-                    lambda out: pgp.encrypt_stream_to_submission_key(gz, out),  # type: ignore[arg-type]
+                    lambda out: pgp.encrypt_stream_to_submission_key(gz, out),  # type: ignore[arg-type]  # a readable stream, not a BinaryIO subclass
                 )
                 staged.append((encrypted, document_name))
             for item, namer in staged:

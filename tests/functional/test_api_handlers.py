@@ -87,7 +87,7 @@ def assert_error(response: TestResponse, status: int, message: str | None = None
     assert set(body) == {"error", "message"}
     if message is not None:
         assert body["message"] == message
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 # -- shapes ---------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_login_returns_a_token_and_updates_last_login(journalist_client: FlaskCl
     with services.sessions() as session:
         stored = session.scalars(select(ApiToken.token_hash)).all()
         assert stored == [hashlib.sha256(body["token"].encode()).hexdigest()]
-        assert session.get(Journalist, journalist.id).last_login == clock.now  # type: ignore[union-attr]
+        assert session.get(Journalist, journalist.id).last_login == clock.now
     assert count_rows(services, WebSession) == 0
     me = Api(journalist_client, body["token"]).get("/api/v1/user").get_json()
     assert me["username"] == journalist.username and TS.match(me["last_login"])
