@@ -132,3 +132,35 @@ def test_shipped_catalogs_pass_the_glossary_check() -> None:
         with po.open("rb") as handle:
             problems, _ = i18n_glossary.glossary_findings(read_po(handle, locale=locale), locale)
         assert problems == [], (locale, problems)
+
+
+def _template() -> list:  # list[Message]; babel ships no type information for it
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "securedrop" / "translations" / "messages.pot").open("rb") as handle:
+        return [message for message in read_po(handle) if message.id]
+
+
+def test_the_template_gives_translators_context() -> None:
+    messages = _template()
+    # Every string says where it appears.
+    assert all(message.locations for message in messages)
+    # Ambiguous short strings are told apart by msgctxt.
+    contexts = {(message.id if isinstance(message.id, str) else message.id[0], message.context)
+                for message in messages}
+    for expected in [("Log in", "page title"), ("Log in", "button"), ("Star", "button"), ("Star", "column"),
+                     ("All", "select sources"), ("None", "select sources")]:
+        assert expected in contexts
+    # Short strings and placeholders carry a note for translators.
+    noted = {message.id for message in messages if message.auto_comments}
+    for msgid in ("Message", "Submit", "Welcome", "Share information securely with %(org)s"):
+        assert msgid in noted
+
+
+def test_the_template_lists_each_page_in_reading_order() -> None:
+    lines_by_file: dict[str, list[int]] = {}
+    for message in _template():
+        path, line = message.locations[0]
+        lines_by_file.setdefault(path, []).append(line)
+    index = lines_by_file["securedrop/source_app/templates/index.html"]
+    assert index == sorted(index) and len(index) > 5
