@@ -9,7 +9,6 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
-    RadioField,
     SelectMultipleField,
     StringField,
     TextAreaField,
