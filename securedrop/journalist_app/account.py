@@ -12,7 +12,7 @@ from securedrop.domain import authentication as auth
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app import offers, twofactor
 from securedrop.journalist_app.context import journalist
-from securedrop.journalist_app.forms import NameForm, NewPassphraseForm
+from securedrop.journalist_app.forms import HOTPSecretForm, NameForm, NewPassphraseForm, TokenForm
 from securedrop.models.journalists import Journalist
 from securedrop.web.state import current_db, now
 from securedrop.web.transaction import recorded_even_if_refused
@@ -106,7 +106,7 @@ def reset_hotp() -> Any:
     if request.method == "GET":
         return render_template("hotp_secret.html", action=url_for("account.reset_hotp"), target=journalist())
     try:
-        two_factor = accounts.TwoFactor.from_hotp_hex(request.form.get("otp_secret", ""))
+        two_factor = accounts.TwoFactor.from_hotp_hex(HOTPSecretForm().otp_secret.data or "")
     except InvalidHOTPSecret:
         flash(hotp_secret_error(), "error")
         return render_template("hotp_secret.html", action=url_for("account.reset_hotp"), target=journalist()), 400
@@ -125,7 +125,7 @@ def verify_2fa() -> Any:
     action = url_for("account.verify_2fa")
     if request.method == "GET":
         return twofactor.render_verify(me, pending, action)
-    if not twofactor.finish(me, request.form.get("token", "")):
+    if not twofactor.finish(me, TokenForm().token.data or ""):
         flash(verify_failed(), "error")
         return twofactor.render_verify(me, pending, action, 400)
     return render_template(

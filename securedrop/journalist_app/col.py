@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
@@ -14,6 +14,7 @@ from securedrop.domain.listings import conversation
 from securedrop.domain.replies import MAX_REPLY_CHARS
 from securedrop.domain.sources import delete_source, live_source_by_filesystem_id, selected_sources, set_starred
 from securedrop.journalist_app.context import journalist, render_error
+from securedrop.journalist_app.forms import BulkForm, ProcessForm
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
 from securedrop.web.state import current_db, downloads, now, services
@@ -90,12 +91,13 @@ def download_unread(filesystem_id: str) -> Response:
 
 @blueprint.route("/bulk", methods=["POST"])
 def bulk() -> Any:
-    source = _source_or_404(request.form.get("filesystem_id", ""))
-    action = request.form.get("action", "")
+    form = BulkForm()
+    source = _source_or_404(form.filesystem_id.data or "")
+    action = form.action.data or ""
     if action not in PAGE_ACTIONS:
         abort(400, gettext("Unknown action."))
     back = url_for("col.col", filesystem_id=source.filesystem_id)
-    filenames = request.form.getlist("doc_names_selected")
+    filenames = form.doc_names_selected.data or []
     try:
         if action == "download":
             submissions = coll.selected_submissions(current_db(), source, filenames)
@@ -114,12 +116,13 @@ def bulk() -> Any:
 
 @blueprint.route("/col/process", methods=["POST"])
 def process() -> Any:
-    action = request.form.get("action", "")
+    form = ProcessForm()
+    action = form.action.data or ""
     if action not in INDEX_ACTIONS:
         abort(400, gettext("Unknown action."))
     session = current_db()
     try:
-        sources = selected_sources(session, request.form.getlist("cols_selected"))
+        sources = selected_sources(session, form.cols_selected.data or [])
     except NothingSelected:
         flash(gettext("No collections selected."), "error")
         return redirect(url_for("main.index"))

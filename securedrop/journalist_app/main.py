@@ -16,7 +16,7 @@ from securedrop.domain.listings import list_sources
 from securedrop.domain.replies import MAX_REPLY_CHARS
 from securedrop.domain.sources import live_source_by_filesystem_id
 from securedrop.journalist_app.context import journalist, render_error
-from securedrop.journalist_app.forms import LoginForm
+from securedrop.journalist_app.forms import LoginForm, ReplyForm
 from securedrop.web.state import current_db, now, replies, server_session, services
 from securedrop.web.transaction import recorded_even_if_refused
 
@@ -86,10 +86,11 @@ def index() -> str:
 @blueprint.route("/reply", methods=["POST"])
 def reply() -> Any:
     try:
-        source = live_source_by_filesystem_id(current_db(), request.form.get("filesystem_id", ""))
+        form = ReplyForm()
+        source = live_source_by_filesystem_id(current_db(), form.filesystem_id.data or "")
     except NotFound:
         return render_error(gettext("No source with that ID could be found."), 404)
-    text = request.form.get("message", "")
+    text = form.message.data or ""
     try:
         replies().send(source, journalist(), text)
     except ReplyRejected:

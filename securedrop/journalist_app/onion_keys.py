@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
 from securedrop.domain import NotFound, onion_keys
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app.context import require_admin
+from securedrop.journalist_app.forms import DeviceKeyForm
 from securedrop.web.state import current_db, services
 
 blueprint = Blueprint("onion_keys", __name__, url_prefix="/admin/onion-keys")
@@ -33,8 +34,9 @@ def index() -> str:
 @blueprint.route("/issue", methods=["POST"])
 def issue() -> Response | str:
     try:
-        owner = accounts.get_journalist(current_db(), int(request.form.get("uid", "")))
-        issued = onion_keys.issue_key(current_db(), owner, request.form.get("device", ""))
+        form = DeviceKeyForm()
+        owner = accounts.get_journalist(current_db(), int(form.uid.data or ""))
+        issued = onion_keys.issue_key(current_db(), owner, form.device.data or "")
     except (ValueError, NotFound, accounts.ProtectedAccount):
         abort(400, gettext("No such user."))
     except onion_keys.InvalidDeviceName:
