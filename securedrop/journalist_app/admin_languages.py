@@ -16,6 +16,7 @@ from securedrop.config import TRANSLATIONS_DIR
 from securedrop.domain import languages
 from securedrop.i18n import FALLBACK, native_name
 from securedrop.journalist_app.context import require_admin
+from securedrop.journalist_app.forms import OfferedLanguagesForm
 from securedrop.web.state import current_db, instance_config, services, supported_locales
 
 blueprint = Blueprint("admin_languages", __name__, url_prefix="/admin")
@@ -62,7 +63,7 @@ def _always() -> str:
 def index() -> Any:
     if request.method == "POST":
         try:
-            languages.set_offered_locales(current_db(), request.form.getlist("offered"),
+            languages.set_offered_locales(current_db(), OfferedLanguagesForm().offered.data or [],
                                           list(supported_locales()), _always())
         except languages.UnknownLanguage:
             flash(gettext("That language is not installed on this server."), "error")

@@ -20,7 +20,8 @@ from securedrop.domain.journalists import MAX_NAME_CHARS
 __all__ = [
     "MAX_NAME_CHARS", "MAX_PASSPHRASE_CHARS", "AccountForm", "BulkForm", "DeviceKeyForm", "HOTPSecretForm",
     "JournalistForm", "LoginForm", "LogoForm", "NameForm", "NewPassphraseForm", "OfferedPassphraseForm",
-    "NewAccountForm", "OrganizationNameForm", "ProcessForm", "ReplyForm", "SubmissionPreferencesForm", "TokenForm",
+    "NewAccountForm", "OfferedLanguagesForm",
+    "OrganizationNameForm", "ProcessForm", "ReplyForm", "SubmissionPreferencesForm", "TokenForm",
     "UserIdForm",
 ]
 
@@ -148,3 +149,10 @@ class SubmissionPreferencesForm(JournalistForm):
 
 class LogoForm(JournalistForm):
     logo = FileField(lazy_gettext("Logo"))
+
+
+class OfferedLanguagesForm(JournalistForm):
+    """Admin → Languages: the locale codes to offer (checked against the installed ones
+    by the domain, which names any it does not know)."""
+
+    offered = SelectMultipleField(choices=[], validate_choice=False)
