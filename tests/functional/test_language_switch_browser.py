@@ -21,6 +21,10 @@ def _switch(browser: WebDriver, code: str) -> None:
     """Open the language menu as a person would and choose `code`; wait for the new page."""
     tag = code.replace("_", "-")
     browser.find_element(By.CSS_SELECTOR, "details.languages summary").click()
+    # The open list stays on the screen, in left-to-right and right-to-left pages alike.
+    listing = browser.find_element(By.CSS_SELECTOR, "details.languages ul").rect
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert 0 <= listing["x"] and listing["x"] + listing["width"] <= width, (browser.current_url, listing, width)
     click_and_wait(browser, f'details.languages li [lang="{tag}"]')
     html = browser.find_element(By.TAG_NAME, "html")
     assert html.get_attribute("lang") == tag, (browser.current_url, html.get_attribute("lang"))
