@@ -22,3 +22,5 @@ class InstanceConfig(Base):
     organization_name: Mapped[str] = mapped_column(String(64), default=DEFAULT_ORGANIZATION_NAME)
     initial_message_min_len: Mapped[int] = mapped_column(Integer, default=0)
     reject_message_with_codename: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Sources idle longer than this many days are deleted by the worker; None keeps them.
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
