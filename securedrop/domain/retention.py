@@ -65,15 +65,9 @@ def retention_period(session: Session) -> timedelta | None:
     return None if days is None else timedelta(days=days)
 
 
-def expires_at(source: Source, period: timedelta) -> datetime:
-    """When the worker deletes `source` unless it is active again: one period after its
-    last activity, two once a journalist has extended it."""
-    periods = 2 if source.retention_extension is not None else 1
-    return source.last_activity + periods * period
-
-
 def _expires_before(moment: datetime, period: timedelta) -> ColumnElement[bool]:
-    """Sources whose expiry (see expires_at) falls before `moment`, as one SQL condition."""
+    """Sources due before `moment`, as one SQL condition: a source is due one period after
+    its last activity, two once a journalist has extended it."""
     extended = Source.retention_extension.has()
     return or_(
         and_(~extended, Source.last_activity < moment - period),
@@ -97,20 +91,25 @@ class Expiry:
     extended: bool
 
 
-def upcoming(session: Session, sources: list[Source], now: datetime) -> dict[int, Expiry]:
-    """By source id, those of `sources` to be deleted within WARNING_DAYS (at least 1 day left
-    is shown for one the next worker round deletes)."""
+def upcoming(session: Session, filesystem_ids: list[str], now: datetime) -> dict[str, Expiry]:
+    """By filesystem id, those of the sources named to be deleted within WARNING_DAYS (one
+    the next worker round deletes shows 1 day left), in one query."""
     period = retention_period(session)
-    if period is None:
+    if period is None or not filesystem_ids:
         return {}
+    rows = session.execute(
+        select(Source.filesystem_id, Source.last_activity, RetentionExtension.source_id)
+        .outerjoin(RetentionExtension, RetentionExtension.source_id == Source.id)
+        .where(Source.filesystem_id.in_(filesystem_ids))
+    ).all()
     horizon = now + timedelta(days=WARNING_DAYS)
-    upcoming: dict[int, Expiry] = {}
-    for source in sources:
-        due = expires_at(source, period)
+    found: dict[str, Expiry] = {}
+    for filesystem_id, last_activity, extension in rows:
+        due = last_activity + (2 if extension is not None else 1) * period
         if due < horizon:
             days = max(1, math.ceil((due - now) / timedelta(days=1)))
-            upcoming[source.id] = Expiry(days_left=days, extended=source.retention_extension is not None)
-    return upcoming
+            found[filesystem_id] = Expiry(days_left=days, extended=extension is not None)
+    return found
 
 
 def sources_expiring_within(session: Session, *, days: int, now: datetime) -> bool:

@@ -85,11 +85,12 @@ def test_an_extension_keeps_a_source_one_more_period_once_and_records_who(servic
         source = session.scalar(select(Source).where(Source.uuid == seeded.uuid))
         journalist = session.get(Journalist, journalist_id)
         assert source is not None and journalist is not None
-        assert retention.upcoming(session, [source], now)[source.id] == retention.Expiry(days_left=10, extended=False)
+        fsid = source.filesystem_id
+        assert retention.upcoming(session, [fsid], now) == {fsid: retention.Expiry(days_left=10, extended=False)}
         retention.extend(session, source, journalist, now)
         with pytest.raises(retention.AlreadyExtended):
             retention.extend(session, source, journalist, now)
-        assert retention.upcoming(session, [source], now) == {}  # 40 days left: not yet shown
+        assert retention.upcoming(session, [fsid], now) == {}  # 40 days left: not yet shown
     with services.sessions() as session:
         kept = session.scalar(select(Source).where(Source.uuid == seeded.uuid))
         assert kept is not None and kept.retention_extension is not None
