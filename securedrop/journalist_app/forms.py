@@ -20,8 +20,8 @@ from securedrop.domain.journalists import MAX_NAME_CHARS
 __all__ = [
     "MAX_NAME_CHARS", "MAX_PASSPHRASE_CHARS", "AccountForm", "BulkForm", "DeviceKeyForm", "HOTPSecretForm",
     "JournalistForm", "LoginForm", "LogoForm", "NameForm", "NewPassphraseForm", "OfferedPassphraseForm",
-    "NewAccountForm", "OfferedLanguagesForm",
-    "OrganizationNameForm", "ProcessForm", "ReplyForm", "SubmissionPreferencesForm", "TokenForm",
+    "NewAccountForm", "OfferedLanguagesForm", "OrganizationNameForm", "ProcessForm", "ReplyForm", "RetentionForm",
+    "SubmissionPreferencesForm", "TokenForm",
     "UserIdForm",
 ]
 
@@ -156,3 +156,8 @@ class OfferedLanguagesForm(JournalistForm):
     by the domain, which names any it does not know)."""
 
     offered = SelectMultipleField(choices=[], validate_choice=False)
+
+
+class RetentionForm(JournalistForm):
+    #: Days; empty turns retention off (the domain checks the range).
+    retention_days = StringField(lazy_gettext("Delete sources inactive for this many days"))

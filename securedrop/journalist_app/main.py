@@ -9,7 +9,7 @@ from flask_babel import gettext, ngettext
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from securedrop.crypto.openpgp import OpenPGPError
-from securedrop.domain import NotFound, ReplyRejected
+from securedrop.domain import NotFound, ReplyRejected, retention
 from securedrop.domain import authentication as auth
 from securedrop.domain.instance import logo_path
 from securedrop.domain.listings import list_sources
@@ -74,12 +74,18 @@ def _page_number() -> int:
 def index() -> str:
     designation_filter = request.args.get("filter", "")
     selection = request.args.get("select", "")
-    page = list_sources(current_db(), journalist().id, designation_filter, _page_number())
+    session = current_db()
+    # ?expiring=1: only the sources retention deletes within WARNING_DAYS.
+    expiring_only = retention.expiring_condition(session, now()) if request.args.get("expiring") else None
+    page = list_sources(session, journalist().id, designation_filter, _page_number(), expiring_only)
     return render_template(
         "index.html",
         page=page,
         designation_filter=designation_filter,
         selection=selection if selection in SELECTIONS else "",
+        expiring=retention.upcoming(session, [row.filesystem_id for row in page.rows], now()),
+        expiring_only=expiring_only is not None,
+        retention_on=retention.retention_period(session) is not None,
     )
 
 

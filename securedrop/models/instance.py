@@ -24,3 +24,5 @@ class InstanceConfig(Base):
     reject_message_with_codename: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Comma-separated locale codes an admin chose to offer; None offers every configured one.
     offered_locales: Mapped[str | None] = mapped_column(Text, default=None)
+    #: Sources idle longer than this many days are deleted by the worker; None keeps them.
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
