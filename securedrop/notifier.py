@@ -74,7 +74,7 @@ class Notifier:
                 error = str(exc)
                 log.warning("mail to a notification address failed: %s", exc)
             with db.unit_of_work(self.services.sessions) as session:
-                outbox.record_outcome(session, item.id, error, utcnow())
+                outbox.record_outcome(session, item.id, error, now)
             outcome.sent += error is None
             outcome.failed += error is not None
         return outcome

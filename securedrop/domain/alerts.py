@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain.notification_settings import admin_recipients
 from securedrop.domain.notification_texts import alert_subject, alert_text
-from securedrop.domain.outbox import queue_for
+from securedrop.domain.outbox import Draft, queue_for
 from securedrop.domain.system_facts import Condition, SystemFacts
 from securedrop.models import AlertState, MailRelay
+from securedrop.models.base import utcnow
 
 REPEAT_AFTER = timedelta(hours=1)
 
@@ -28,9 +29,10 @@ def _queue(
     session: Session, sender: str, pgp: OpenPGP, condition: Condition | None, facts: SystemFacts | None
 ) -> int:
     recipients = admin_recipients(session)
+    at = facts.checked_at if facts is not None else utcnow()
     for recipient in recipients:
         body = alert_text(recipient.locale, condition, facts).encode("utf-8")
-        queue_for(session, recipient, "alert", (sender, alert_subject(recipient.locale), body), pgp)
+        queue_for(session, recipient, "alert", Draft(sender, alert_subject(recipient.locale), body, at), pgp)
     return len(recipients)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain.notification_settings import digest_recipients
 from securedrop.domain.notification_texts import digest_subject, digest_text
-from securedrop.domain.outbox import queue_for
+from securedrop.domain.outbox import Draft, queue_for
 from securedrop.mail.message import DIGEST_BODY_BYTES, pad
 from securedrop.models import MailRelay, Source, Submission
 
@@ -57,7 +57,8 @@ def queue_digests(
     queued = 0
     for recipient in digest_recipients(session):
         body = pad(digest_text(recipient.locale, new, retention_warning), DIGEST_BODY_BYTES)
-        queue_for(session, recipient, "digest", (relay.sender, digest_subject(recipient.locale), body), pgp)
+        draft = Draft(relay.sender, digest_subject(recipient.locale), body, now)
+        queue_for(session, recipient, "digest", draft, pgp)
         queued += 1
     relay.last_digest_on = now.date()
     session.flush()

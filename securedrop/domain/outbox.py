@@ -23,6 +23,17 @@ MAX_ERROR_CHARS = 255
 
 
 @dataclass(frozen=True)
+class Draft:
+    """What to say, before it is addressed and (maybe) encrypted for one recipient."""
+
+    sender: str
+    subject: str
+    body: bytes
+    #: When it is queued: the worker may try it from then on.
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Pending:
     """A message the worker should try now (read in one short transaction, sent outside it)."""
 
@@ -43,16 +54,15 @@ class Failure:
 
 
 def queue_for(
-    session: Session, recipient: NotificationRecipient, kind: str, compose: tuple[str, str, bytes], pgp: OpenPGP
+    session: Session, recipient: NotificationRecipient, kind: str, draft: Draft, pgp: OpenPGP
 ) -> OutgoingMail:
-    """Build (and encrypt, when the recipient has a key) one message, and queue it.
-
-    `compose` is (sender, subject, body).
-    """
-    sender, subject, body = compose
+    """Build (and encrypt, when the recipient has a key) one message, and queue it."""
     encrypt = (pgp, recipient.pgp_public_key) if recipient.pgp_public_key else None
-    message: EmailMessage = build(sender, recipient.email, subject, body, encrypt)
-    row = OutgoingMail(recipient=recipient.email, kind=kind, message=message.as_bytes())
+    message: EmailMessage = build(draft.sender, recipient.email, draft.subject, draft.body, encrypt)
+    row = OutgoingMail(
+        recipient=recipient.email, kind=kind, message=message.as_bytes(), created_at=draft.at,
+        next_attempt_at=draft.at,
+    )
     session.add(row)
     session.flush()
     return row

@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, ngettext
-from sqlalchemy import select
 
 from securedrop.domain import mail_relay as relays
 from securedrop.domain import outbox
 from securedrop.domain.alerts import queue_test_alert
 from securedrop.domain.notification_texts import alert_subject
-from securedrop.domain.system_facts import Condition, active_conditions, gather
+from securedrop.domain.system_facts import active_conditions, gather
 from securedrop.journalist_app.context import require_admin
 from securedrop.mail import (
     InsecureRelay,
@@ -26,7 +25,6 @@ from securedrop.mail import (
     transport,
 )
 from securedrop.mail.message import build, parse_address
-from securedrop.models import AlertState
 from securedrop.web.state import current_db, now, services
 
 blueprint = Blueprint("system", __name__, url_prefix="/admin")
@@ -155,13 +153,10 @@ def system() -> str:
     session = current_db()
     when = now()
     facts = gather(session, services().settings.data_dir, services().pgp, when)
-    states = {row.condition: row for row in session.scalars(select(AlertState))}
     return render_template(
         "system.html",
         facts=facts,
         active=active_conditions(facts),
-        conditions=list(Condition),
-        states=states,
         relay=relays.current_relay(session),
         failures=outbox.recent_failures(session, when),
         retrying=outbox.retrying(session),
