@@ -12,6 +12,7 @@ from securedrop.domain import NotFound
 from securedrop.domain import journalists as accounts
 from securedrop.domain import notification_settings as prefs
 from securedrop.journalist_app.context import journalist
+from securedrop.journalist_app.notification_forms import NotificationsForm
 from securedrop.models.journalists import Journalist
 from securedrop.web.state import current_db, services
 
@@ -42,9 +43,10 @@ def _target(user_id: int | None) -> Journalist:
         abort(404, gettext("No such user."))
 
 
-def _render(user: Journalist, status: int = 200, form: dict[str, Any] | None = None) -> tuple[str, int]:
+def _render(user: Journalist, status: int = 200, form: NotificationsForm | None = None) -> tuple[str, int]:
     row = prefs.recipient_of(current_db(), user.id)
-    return render_template("notifications.html", user=user, recipient=row, form=form or {}), status
+    shown = form or NotificationsForm.showing(row)
+    return render_template("notifications.html", user=user, recipient=row, form=shown), status
 
 
 @blueprint.route("/account/notifications", methods=["GET", "POST"], defaults={"user_id": None})
@@ -53,22 +55,17 @@ def edit(user_id: int | None) -> Any:
     user = _target(user_id)
     if request.method == "GET":
         return _render(user)
-    given = prefs.RecipientInput(
-        email=request.form.get("email", ""),
-        public_key=request.form.get("public_key", ""),
-        daily_digest=request.form.get("preference", "digest") == "digest",
-        remove_key=bool(request.form.get("remove_key")),
-        # An admin saving for someone else keeps that person's language.
-        locale=str(get_locale() or "en_US") if user_id is None else _their_locale(user),
-    )
+    form = NotificationsForm()
+    # An admin saving for someone else keeps that person's language.
+    given = form.recipient_input(str(get_locale() or "en_US") if user_id is None else _their_locale(user))
     try:
         saved = prefs.save_recipient(current_db(), user, given, services().pgp)
     except prefs.MalformedAddress:
         flash(gettext("Enter one email address, like name@example.org."), "error")
-        return _render(user, 400, request.form)
+        return _render(user, 400, form)
     except prefs.KeyRejected as exc:
         flash(key_error(exc), "error")
-        return _render(user, 400, request.form)
+        return _render(user, 400, form)
     if saved is None:
         flash(gettext("Notifications are off: no email address is set."), "success")
     else:

@@ -14,6 +14,7 @@ from securedrop.domain.alerts import queue_test_alert
 from securedrop.domain.notification_texts import alert_subject
 from securedrop.domain.system_facts import active_conditions, gather
 from securedrop.journalist_app.context import require_admin
+from securedrop.journalist_app.notification_forms import MailRelayForm, TestEmailForm
 from securedrop.mail import (
     InsecureRelay,
     MailError,
@@ -77,28 +78,26 @@ def _check(relay: transport.Relay) -> None:
     transport.verify(replace(relay, ca_file=services().settings.smtp_ca_file), CHECK_TIMEOUT_SECONDS)
 
 
-def _render_mail(status: int = 200, form: dict[str, Any] | None = None) -> tuple[str, int]:
-    return render_template("mail_settings.html", relay=relays.current_relay(current_db()), form=form or {}), status
+def _render_mail(status: int = 200, form: MailRelayForm | None = None) -> tuple[str, int]:
+    relay = relays.current_relay(current_db())
+    return render_template(
+        "mail_settings.html", relay=relay, form=form or MailRelayForm.showing(relay), test_form=TestEmailForm()
+    ), status
 
 
 @blueprint.route("/mail", methods=["GET", "POST"])
 def mail() -> Any:
     if request.method == "GET":
         return _render_mail()
-    form = request.form
-    given = relays.RelayInput(
-        host=form.get("host", ""), port=form.get("port", ""), security=form.get("security", ""),
-        sender=form.get("sender", ""), username=form.get("username", ""), password=form.get("password", ""),
-        digest_hour=form.get("digest_hour", ""),
-    )
+    form = MailRelayForm()
     try:
-        relays.save_relay(current_db(), given, services().settings.journalist_secret_key, _check)
+        relays.save_relay(current_db(), form.relay_input(), services().settings.journalist_secret_key, _check)
     except relays.RelaySettingRejected as exc:
         flash(_relay_error(exc), "error")
-        return _render_mail(400, {k: v for k, v in form.items() if k != "password"})
+        return _render_mail(400, form)
     except relays.PasswordUnreadable:
         flash(gettext("The saved password can no longer be read: enter it again."), "error")
-        return _render_mail(400, {k: v for k, v in form.items() if k != "password"})
+        return _render_mail(400, form)
     flash(gettext("Mail relay saved: connecting and logging in worked."), "success")
     return redirect(url_for("system.mail"))
 
@@ -110,7 +109,7 @@ def test_email() -> Any:
     if row is None:
         flash(gettext("Set up the mail relay first."), "error")
         return _render_mail(400)
-    address = parse_address(request.form.get("address", ""))
+    address = parse_address(TestEmailForm().address.data or "")
     if address is None:
         flash(gettext("Enter one email address, like name@example.org."), "error")
         return _render_mail(400)

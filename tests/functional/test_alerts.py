@@ -65,7 +65,7 @@ def configure(client: FlaskClient, relay: Relay, journalist: Account) -> None:
 
 
 def alert_texts(relay: Relay) -> list[tuple[list[str], str]]:
-    return [(r.recipients, str(r.message.get_content())) for r in relay.received]  # type: ignore[attr-defined]
+    return [(r.recipients, str(r.message.get_content())) for r in relay.received]
 
 
 def test_a_full_disk_is_mailed_to_admins_once_an_hour_and_shown(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,9 @@ def onion_state(data_dir: Path) -> dict[str, object]:
         return {}
 
 
-def wait_until(predicate: object, timeout: float = 60) -> None:
+def wait_until(predicate: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while not predicate():  # type: ignore[operator]  # a callable
+    while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
 
