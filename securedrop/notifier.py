@@ -50,13 +50,14 @@ class Notifier:
         with db.unit_of_work(self.services.sessions) as session:
             facts = gather(session, settings.data_dir, self.services.pgp, now)
             row = current_relay(session)
-            outcome.alerts = [c.value for c in queue_alerts(
-                session, row, self.services.pgp, facts, active_conditions(facts, self.started)
-            )]
+            # Digests first: they are encrypted before this transaction writes anything.
             if row is not None and digest_due(row, now):
                 outcome.digests = queue_digests(
                     session, row, self.services.pgp, now, retention_warning_due(session, now)
                 )
+            outcome.alerts = [c.value for c in queue_alerts(
+                session, row, self.services.pgp, facts, active_conditions(facts, self.started)
+            )]
             outbox.prune(session, now)
             pending = outbox.due(session, now)
             if row is not None:

@@ -56,7 +56,11 @@ class Failure:
 def queue_for(
     session: Session, recipient: NotificationRecipient, kind: str, draft: Draft, pgp: OpenPGP
 ) -> OutgoingMail:
-    """Build (and encrypt, when the recipient has a key) one message, and queue it."""
+    """Build (and encrypt, when the recipient has a key) one message, and queue it.
+
+    Not flushed here: a caller queueing many writes them together, so SQLite's write
+    lock is not held while gpg encrypts the rest.
+    """
     encrypt = (pgp, recipient.pgp_public_key) if recipient.pgp_public_key else None
     message: EmailMessage = build(draft.sender, recipient.email, draft.subject, draft.body, encrypt)
     row = OutgoingMail(
@@ -64,7 +68,6 @@ def queue_for(
         next_attempt_at=draft.at,
     )
     session.add(row)
-    session.flush()
     return row
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -150,3 +151,8 @@ def silent_listener() -> Iterator[int]:
         yield int(server.getsockname()[1])
     finally:
         server.close()
+
+
+# aiosmtpd logs every command at INFO and a deprecation of its own at WARNING: keep test
+# and benchmark output to what they say themselves.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
