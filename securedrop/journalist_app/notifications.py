@@ -35,7 +35,6 @@ def _target(user_id: int | None) -> Journalist:
     if user_id is None:
         return journalist()
     if not journalist().is_admin:
-        flash(gettext("Only admins can access this page."), "error")
         abort(403, gettext("Only admins can access this page."))
     try:
         return accounts.get_journalist(current_db(), user_id)

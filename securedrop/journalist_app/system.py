@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
 
 from securedrop.domain import mail_relay as relays
 from securedrop.domain import outbox
@@ -117,7 +117,8 @@ def test_email() -> Any:
     body = gettext("This is a test email from SecureDrop. Mail delivery works.").encode("utf-8")
     try:
         relay = relays.as_relay(row, settings.journalist_secret_key, settings.smtp_ca_file)
-        transport.send(relay, build(row.sender, address, alert_subject("en_US"), body), address, CHECK_TIMEOUT_SECONDS)
+        subject = alert_subject(str(get_locale() or "en_US"))
+        transport.send(relay, build(row.sender, address, subject, body), address, CHECK_TIMEOUT_SECONDS)
     except relays.PasswordUnreadable:
         flash(gettext("The saved password can no longer be read: enter it again."), "error")
         return _render_mail(400)

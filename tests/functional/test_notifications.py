@@ -183,6 +183,8 @@ def test_bad_notification_settings_are_explained_and_nothing_is_saved(
     journalist_keys: list[KeyPair],
 ) -> None:
     client = logged_in(journalist_client, journalist, clock)
+    # Only admins set someone else's address.
+    assert client.get(f"/admin/edit/{journalist.id + 1}/notifications").status_code == 403
     page = set_notifications(client, "/account/notifications", "dana at newsroom")
     assert "Enter one email address" in page
     page = set_notifications(client, "/account/notifications", "dana@newsroom.test", journalist_keys[0].secret)
