@@ -261,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     key_action.add_parser("check", help="say which key is in use, or what is wrong with it")
     key.set_defaults(func=cmd_submission_key)
 
-    worker = sub.add_parser("worker", help="run background jobs (secure deletion, session purge)")
+    worker = sub.add_parser("worker", help="background jobs: secure deletion, session purge, mail digests and alerts")
     worker.set_defaults(func=cmd_worker)
     register_account_commands(sub)
     return parser
