@@ -125,9 +125,9 @@ fi
 # -- user and directories -------------------------------------------------------------------------
 step="creating the securedrop user and directories"
 if ! id "$USER_NAME" >/dev/null 2>&1; then
-  adduser --system --group --home "$DATA" --no-create-home --shell /usr/sbin/nologin "$USER_NAME" >/dev/null
+  adduser --system --group --home "$DATA" --shell /usr/sbin/nologin "$USER_NAME" >/dev/null
 fi
-adduser "$USER_NAME" debian-tor >/dev/null
+id -nG "$USER_NAME" | grep -qw debian-tor || adduser --quiet "$USER_NAME" debian-tor
 # The data dir holds the database (TOTP secrets), the store and the onion keys; the
 # config holds the peppers: only the service user may read either.
 install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$DATA" "$ETC"
@@ -149,6 +149,8 @@ else
   rm -rf "$new_venv"
   say "Python package into $VENV (runtime requirements only, checked against their hashes)"
   python3 -m venv "$new_venv"
+  "$new_venv/bin/pip" install -q --no-cache-dir --require-hashes -r "$FILES/build-requirements.txt" \
+    || die "pip could not install the build tools (no network, full disk, or a hash mismatch); fix that and run the installer again."
   "$new_venv/bin/pip" install -q --no-cache-dir --require-hashes -r "$SRC/requirements.txt" \
     || die "pip could not install the pinned requirements (no network, full disk, or a hash mismatch); fix that and run the installer again."
   # Built from a copy so the checkout stays as the operator left it.
@@ -161,11 +163,11 @@ else
   rm -rf "$build"
   # A non-editable install must carry compiled catalogs, or every page is English. When the
   # package ships them this finds them and does nothing.
-  catalogs=$("$new_venv/bin/python" -c 'from securedrop.config import TRANSLATIONS_DIR as d; print(d)')
+  catalogs=$("$new_venv/bin/python" -I -c 'from securedrop.config import TRANSLATIONS_DIR as d; print(d)')
   if ! ls "$catalogs"/*/LC_MESSAGES/messages.mo >/dev/null 2>&1; then
     mkdir -p "$catalogs"
     cp -r "$SRC"/translations/. "$catalogs/"
-    "$new_venv/bin/pybabel" compile -q -d "$catalogs" >/dev/null
+    "$new_venv/bin/pybabel" compile -d "$catalogs" >/dev/null 2>&1
   fi
 fi
 venv_for_setup=${new_venv:-$VENV}
@@ -174,7 +176,7 @@ venv_for_setup=${new_venv:-$VENV}
 step="writing the config"
 if [ ! -f "$CONFIG" ]; then
   umask 077
-  "$venv_for_setup/bin/python" -c 'import sys
+  "$venv_for_setup/bin/python" -I -c 'import sys
 from pathlib import Path
 from securedrop import config
 config.write_config_file(Path(sys.argv[1]), config.new_secrets())' "$CONFIG"
@@ -191,24 +193,42 @@ chmod 0644 "$ETC/ports.env"
 # -- tor: an %include, leaving every operator line in place -------------------------------------
 step="configuring tor"
 install -d -m 0755 /etc/tor/torrc.d
+tor_changed=0
+dropin_backup=$(mktemp)
+cp -p /etc/tor/torrc.d/securedrop.conf "$dropin_backup" 2>/dev/null || rm -f "$dropin_backup"
+cmp -s "$FILES/tor-securedrop.conf" /etc/tor/torrc.d/securedrop.conf || tor_changed=1
 install -m 0644 "$FILES/tor-securedrop.conf" /etc/tor/torrc.d/securedrop.conf
 include_line='%include /etc/tor/torrc.d/*.conf'
 torrc_backup=""
 if ! grep -qxF "$include_line" /etc/tor/torrc; then
+  tor_changed=1
   torrc_backup=$(mktemp)
   cp -p /etc/tor/torrc "$torrc_backup"
   printf '\n# Added by the SecureDrop-py installer: its settings live in torrc.d/securedrop.conf.\n%s\n' \
     "$include_line" >>/etc/tor/torrc
 fi
 if ! tor --verify-config --defaults-torrc /usr/share/tor/tor-service-defaults-torrc -f /etc/tor/torrc >/tmp/securedrop-tor-verify.log 2>&1; then
+  # Put back exactly what was there: tor keeps running on its previous configuration.
   [ -n "$torrc_backup" ] && cp -p "$torrc_backup" /etc/tor/torrc
-  rm -f /etc/tor/torrc.d/securedrop.conf
+  if [ -f "$dropin_backup" ]; then cp -p "$dropin_backup" /etc/tor/torrc.d/securedrop.conf
+  else rm -f /etc/tor/torrc.d/securedrop.conf; fi
   grep -E '\[(warn|err)\]' /tmp/securedrop-tor-verify.log >&2 || true
   die "tor rejects /etc/tor/torrc (its messages are above; nothing was changed); fix the line it names and run the installer again."
 fi
-[ -n "$torrc_backup" ] && rm -f "$torrc_backup"
+rm -f ${torrc_backup:+"$torrc_backup"} ${dropin_backup:+"$dropin_backup"}
 systemctl enable --quiet tor
-systemctl restart tor@default || systemctl restart tor
+# Restarting tor drops the running server's onion services, so only when torrc changed.
+if [ "$tor_changed" = 1 ] || ! systemctl is-active --quiet tor@default; then
+  systemctl restart tor@default
+fi
+# A tor started with DisableNetwork 1 (dry runs, the test suite) opens its control socket
+# only once reloaded (seen with tor 0.4.9 running as debian-tor), so reload once if needed.
+for i in $(seq 60); do
+  [ -S /run/tor/control ] && break
+  [ "$i" = 5 ] && systemctl kill --kill-who=main --signal=HUP tor@default
+  sleep 1
+done
+[ -S /run/tor/control ] || die "tor runs but opened no control socket at /run/tor/control; see journalctl -u tor@default, fix it and run the installer again."
 
 # -- the wrapper the operator types, the units, AppArmor, the firewall ---------------------------
 step="installing the systemd units"
@@ -234,7 +254,7 @@ if [ "$firewall" = 1 ]; then
 fi
 
 # -- upgrade: a backup first, then migrate; a failed migration puts the old database back ------
-db_revision() { as_service "$1/bin/python" -c 'from securedrop import config, db
+db_revision() { as_service "$1/bin/python" -I -c 'from securedrop import config, db
 from alembic.runtime.migration import MigrationContext
 engine = db.make_engine(config.load().database_url)
 with engine.connect() as c: print(MigrationContext.configure(c).get_current_revision() or "none")' 2>/dev/null || echo none; }
@@ -250,7 +270,7 @@ if [ "$upgrade" = 1 ]; then
     install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$DATA/backups"
     backup=$DATA/backups/db-$(date -u +%Y%m%dT%H%M%SZ)
     # The online-backup API copies a consistent database, WAL included (cp would not).
-    as_service "$VENV/bin/python" -c 'import sqlite3, subprocess, sys
+    as_service "$VENV/bin/python" -I -c 'import sqlite3, subprocess, sys
 from securedrop import config
 url = config.load().database_url
 if url.startswith("sqlite:///"):
@@ -269,8 +289,8 @@ step="migrating the database"
 say "Database migrations"
 if ! as_service "$venv_for_setup/bin/securedrop" db upgrade; then
   if [ -n "$backup" ] && [ -f "$backup.sqlite" ]; then
-    db_path=$(as_service "$VENV/bin/python" -c 'from securedrop import config; print(config.load().database_url[len("sqlite:///"):])')
-    as_service "$VENV/bin/python" -c 'import sqlite3, sys
+    db_path=$(as_service "$VENV/bin/python" -I -c 'from securedrop import config; print(config.load().database_url[len("sqlite:///"):])')
+    as_service "$VENV/bin/python" -I -c 'import sqlite3, sys
 src = sqlite3.connect(sys.argv[1]); dst = sqlite3.connect(sys.argv[2]); src.backup(dst)' "$backup.sqlite" "$db_path"
     rm -rf "$new_venv"
     systemctl start securedrop-serve securedrop-worker || true
@@ -345,7 +365,11 @@ for _ in $(seq 30); do
   sleep 1
 done
 say "Status"
-as_service "$VENV/bin/securedrop" status || true
+healthy=1
+as_service "$VENV/bin/securedrop" status || healthy=0
+for unit in securedrop-serve securedrop-worker; do
+  systemctl is-active --quiet "$unit" || { echo "$unit is not running." >&2; healthy=0; }
+done
 if [ "$upgrade" = 1 ]; then
   new_revision=$(db_revision "$VENV")
   say "Upgraded: database schema $old_revision -> $new_revision; the services were restarted."
@@ -358,6 +382,9 @@ $DATA/onion/ (the onion addresses) and the database: without the peppers in the
 config no source can ever log in again, and a lost source.key changes the address
 your sources have written down.
 EOF
+fi
+if [ "$healthy" = 0 ]; then
+  die "the installation is in place but not serving yet (see the status above); check journalctl -u securedrop-serve -u tor@default, fix the cause and run the installer again."
 fi
 cat <<EOF
 

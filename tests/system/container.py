@@ -107,20 +107,26 @@ class Container:
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination)
 
-    def stop(self, timeout: float = 60.0) -> None:
-        """Power off cleanly; kill the namespace's PID 1 only if that does not happen in time."""
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Power off; kill the namespace's PID 1 only if that does not end it in time.
+
+        Returns whether the poweroff alone ended it (True also when already stopped).
+        """
         if self._unshare is None:
-            return
+            return True
+        clean = True
         if self.pid is not None and self._unshare.poll() is None:
             self.run(["systemctl", "poweroff", "--no-block"], check=False, timeout=30)
         try:
             self._unshare.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            clean = False
             # Killing PID 1 of the namespace kills every process in it, and only those.
             if self.pid is not None:
                 os.kill(self.pid, 9)
             self._unshare.wait(timeout=30)
         self._unshare = None
+        return clean
 
     def remove(self) -> None:
         if self.root.exists():
