@@ -25,7 +25,6 @@ DATA=/var/lib/securedrop
 ETC=/etc/securedrop
 CONFIG=$ETC/config.toml
 USER_NAME=securedrop
-STAMP=$OPT/installed-source.sha256
 APT_PACKAGES=(tor gnupg python3-venv coreutils unattended-upgrades systemd-timesyncd apparmor)
 
 step="checking the request"
@@ -42,7 +41,7 @@ as_service() {
 }
 
 # -- arguments and pre-flight checks (nothing is changed until they all pass) -----------------
-key_file="" admin="" device="admin device" source_port=8080 journalist_port=8081 firewall=0
+key_file="" admin="" device="admin device" source_port="" journalist_port="" firewall=0
 while [ $# -gt 0 ]; do
   case $1 in
     --submission-key) key_file=${2:?--submission-key needs a file}; shift 2 ;;
@@ -57,6 +56,15 @@ while [ $# -gt 0 ]; do
 done
 
 [ "$(id -u)" = 0 ] || die "run this as root (for example: sudo $0 $*)."
+# A re-run without port options keeps the ports chosen before.
+if [ -r "$ETC/ports.env" ]; then
+  # shellcheck source=/dev/null
+  . "$ETC/ports.env"
+  source_port=${source_port:-$SECUREDROP_SOURCE_PORT}
+  journalist_port=${journalist_port:-$SECUREDROP_JOURNALIST_PORT}
+fi
+source_port=${source_port:-8080}
+journalist_port=${journalist_port:-8081}
 # shellcheck source=/dev/null
 . /etc/os-release
 case "${ID:-}:${VERSION_ID:-}" in
@@ -68,8 +76,6 @@ for port in "$source_port" "$journalist_port"; do
     || die "port $port is not a number between 1024 and 65535."
 done
 [ "$source_port" != "$journalist_port" ] || die "the source and journalist ports must differ."
-first_install=1
-[ -f "$STAMP" ] && first_install=0
 if [ -n "$key_file" ]; then
   [ -e "$key_file" ] || die "the submission key file $key_file does not exist; give the path of the newsroom's public key."
   [ -r "$key_file" ] && [ -f "$key_file" ] || die "cannot read the submission key file $key_file; check its path and permissions."
@@ -135,16 +141,17 @@ install -d -m 0755 -o root -g root "$OPT"
 
 # -- the package, in a fresh virtual environment -----------------------------------------------
 step="installing the Python package"
-source_hash=$(cd "$SRC" && find securedrop $([ -d translations ] && echo translations) setup.py requirements.txt install_files -type f \
+source_hash=$(cd "$SRC" && find securedrop setup.py pyproject.toml requirements.txt install_files -type f \
   ! -name '*.pyc' ! -name '*.mo' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+# Each version gets its own venv, named after the checkout's content; $VENV is a symlink
+# switched only once the migration succeeded, so a failed upgrade leaves the previous
+# version in place to restart.
 upgrade=0
-if [ "$first_install" = 0 ] && [ "$(cat "$STAMP")" = "$source_hash" ] && [ -x "$VENV/bin/securedrop" ]; then
+if [ "$(readlink "$VENV" 2>/dev/null)" = "$OPT/venv-${source_hash:0:12}" ] && [ -x "$VENV/bin/securedrop" ]; then
   say "The installed package is this checkout already"
   new_venv=""
 else
-  [ "$first_install" = 0 ] && upgrade=1
-  # Each version gets its own venv; $VENV is a symlink switched only once the migration
-  # succeeded, so a failed upgrade leaves the previous version in place to restart.
+  [ -x "$VENV/bin/securedrop" ] && upgrade=1
   new_venv=$OPT/venv-${source_hash:0:12}
   rm -rf "$new_venv"
   say "Python package into $VENV (runtime requirements only, checked against their hashes)"
@@ -153,22 +160,15 @@ else
     || die "pip could not install the build tools (no network, full disk, or a hash mismatch); fix that and run the installer again."
   "$new_venv/bin/pip" install -q --no-cache-dir --require-hashes -r "$SRC/requirements.txt" \
     || die "pip could not install the pinned requirements (no network, full disk, or a hash mismatch); fix that and run the installer again."
-  # Built from a copy so the checkout stays as the operator left it.
+  # Built from a copy so the checkout stays as the operator left it; the build compiles
+  # the gettext catalogs into the package (setup.py), or every page would be English.
   build=$(mktemp -d)
-  cp -r "$SRC/securedrop" "$SRC/setup.py" "$build/"
-  [ -f "$SRC/pyproject.toml" ] && cp "$SRC/pyproject.toml" "$build/"
-  [ -f "$SRC/MANIFEST.in" ] && cp "$SRC/MANIFEST.in" "$build/"
-  [ -d "$SRC/translations" ] && cp -r "$SRC/translations" "$build/"
+  cp -r "$SRC/securedrop" "$SRC/setup.py" "$SRC/pyproject.toml" "$build/"
   "$new_venv/bin/pip" install -q --no-cache-dir --no-deps --no-build-isolation --no-index "$build" >/dev/null
   rm -rf "$build"
-  # A non-editable install must carry compiled catalogs, or every page is English. When the
-  # package ships them this finds them and does nothing.
   catalogs=$("$new_venv/bin/python" -I -c 'from securedrop.config import TRANSLATIONS_DIR as d; print(d)')
-  if ! ls "$catalogs"/*/LC_MESSAGES/messages.mo >/dev/null 2>&1; then
-    mkdir -p "$catalogs"
-    cp -r "$SRC"/translations/. "$catalogs/"
-    "$new_venv/bin/pybabel" compile -d "$catalogs" >/dev/null 2>&1
-  fi
+  ls "$catalogs"/*/LC_MESSAGES/messages.mo >/dev/null 2>&1 \
+    || die "the built package has no compiled catalogs in $catalogs; is this a complete checkout?"
 fi
 venv_for_setup=${new_venv:-$VENV}
 
@@ -263,14 +263,18 @@ if [ "$upgrade" = 1 ]; then
   step="backing up before the upgrade"
   old_revision=$(db_revision "$VENV")
   say "Backup before upgrading"
-  systemctl stop securedrop-worker securedrop-serve 2>/dev/null || true
+  # The full backup where the command exists (online, the apps still serving); then, with
+  # the apps stopped so nothing is written after it, the database copy that a failed
+  # migration is rolled back to.
   if as_service "$VENV/bin/securedrop" backup --help >/dev/null 2>&1; then
-    as_service "$VENV/bin/securedrop" backup
-  else
-    install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$DATA/backups"
-    backup=$DATA/backups/db-$(date -u +%Y%m%dT%H%M%SZ)
-    # The online-backup API copies a consistent database, WAL included (cp would not).
-    as_service "$VENV/bin/python" -I -c 'import sqlite3, subprocess, sys
+    as_service "$VENV/bin/securedrop" backup \
+      || die "securedrop backup failed (see above), so nothing was upgraded; fix that and run the installer again."
+  fi
+  systemctl stop securedrop-worker securedrop-serve 2>/dev/null || true
+  install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$DATA/backups"
+  backup=$DATA/backups/db-$(date -u +%Y%m%dT%H%M%SZ)
+  # The online-backup API copies a consistent database, WAL included (cp would not).
+  if ! as_service "$VENV/bin/python" -I -c 'import sqlite3, subprocess, sys
 from securedrop import config
 url = config.load().database_url
 if url.startswith("sqlite:///"):
@@ -280,9 +284,11 @@ if url.startswith("sqlite:///"):
     dst.close(); src.close()
 else:
     subprocess.run(["pg_dump", "--format=custom", "--file", sys.argv[1] + ".pgdump",
-                    url.replace("postgresql+psycopg://", "postgresql://")], check=True)' "$backup"
-    echo "Database copied to $backup.*"
+                    url.replace("postgresql+psycopg://", "postgresql://")], check=True)' "$backup"; then
+    systemctl start securedrop-serve securedrop-worker || true
+    die "could not copy the database before upgrading (see above), so nothing was upgraded; fix that and run the installer again."
   fi
+  echo "Database copied to $backup.*"
 fi
 
 step="migrating the database"
@@ -295,6 +301,11 @@ src = sqlite3.connect(sys.argv[1]); dst = sqlite3.connect(sys.argv[2]); src.back
     rm -rf "$new_venv"
     systemctl start securedrop-serve securedrop-worker || true
     die "the migration failed (see above); the old database is back in place and the previous version is running again. Report the error; the backup stays in $backup.sqlite."
+  fi
+  if [ -n "$backup" ]; then
+    systemctl start securedrop-serve securedrop-worker || true
+    # PostgreSQL runs each Alembic migration in a transaction: a failure leaves nothing behind.
+    die "the migration failed (see above) and PostgreSQL rolled it back; the previous version is running again. Report the error; the dump from before stays in $backup.pgdump."
   fi
   die "the database migration failed (see above); fix the cause and run the installer again."
 fi
@@ -359,7 +370,6 @@ if [ ! -f "$ETC/admin-key-issued" ]; then
 fi
 
 step="reading the status"
-echo "$source_hash" >"$STAMP"
 for _ in $(seq 30); do
   as_service "$VENV/bin/securedrop" status >/dev/null 2>&1 && break
   sleep 1

@@ -140,6 +140,12 @@ def test_status_reports_both_onion_addresses(machine: Installation) -> None:
     assert metadata["v3_source_url"] == f"{source}.onion"
 
 
+def test_the_installed_package_serves_translations(machine: Installation) -> None:
+    page = requests.get(f"http://127.0.0.1:{machine.journalist_port}/login?l=fr_FR", timeout=60)
+    assert page.status_code == 200
+    assert 'lang="fr' in page.text and "Se connecter" in page.text
+
+
 def test_modes_and_owners(machine: Installation) -> None:
     listing = machine.sh(f"stat -c '%n %a %U' {DATA} /etc/securedrop /etc/securedrop/config.toml {DATA}/db.sqlite "
                          f"{DATA}/onion {DATA}/onion/source.key {DATA}/keys")
