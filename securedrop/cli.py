@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from securedrop import config, db
 from securedrop.accounts_cli import register as register_account_commands
 from securedrop.serving import AppServers
+from securedrop.status import register as register_status_command
 
 if TYPE_CHECKING:
     from securedrop.services import Services
@@ -264,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="background jobs: secure deletion, session purge, mail digests and alerts")
     worker.set_defaults(func=cmd_worker)
     register_account_commands(sub)
+    register_status_command(sub)
     return parser
 
 
