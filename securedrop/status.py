@@ -6,7 +6,6 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,14 +13,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from securedrop import config, db
-from securedrop.crypto.openpgp import OpenPGP, SubmissionKeyError
+from securedrop.crypto.openpgp import OpenPGP
+from securedrop.domain.system_facts import DISK_ALERT_PERCENT, WORKER_STALL, SystemFacts, gather
 from securedrop.models import OnionClientKey, Reply, Source, Submission
 from securedrop.onion.address import address_of_service_key
 from securedrop.onion.errors import CorruptKey
 from securedrop.onion.health import tor_health
 
-#: The worker touches it after every completed round (worker.LAST_ROUND_FILE; not imported: it pulls in Flask).
-WORKER_STAMP = "worker.last-round"
 JOURNALIST_ADDRESS_FILE = "journalist.address"
 
 
@@ -120,45 +118,48 @@ def _apps(ports: tuple[int, int], report: Report) -> None:
             report.add(label, f"answers on 127.0.0.1:{port} (HTTP {answer[0]})", ok=answer[0] < 500)
 
 
-def _disk_and_worker(settings: config.Settings, report: Report) -> None:
-    free = shutil.disk_usage(settings.data_dir).free
-    report.add("Disk free", f"{free / 2**30:.1f} GiB in {settings.data_dir}", ok=free > 2**30)
-    try:
-        stamp = (settings.data_dir / WORKER_STAMP).stat().st_mtime
-    except OSError:
+def _facts(facts: SystemFacts, data_dir: Path, report: Report) -> None:
+    """What the admin System page shows too (domain.system_facts), one line each."""
+    report.add("Disk free", f"{facts.disk_free_bytes / 2**30:.1f} GiB in {data_dir} "
+               f"({facts.disk_used_percent:.0f} % used)", ok=facts.disk_used_percent <= DISK_ALERT_PERCENT)
+    if facts.worker_last_round is None:
         report.add("Worker", "no round completed yet (is securedrop-worker running?)")
-        return
-    when = datetime.fromtimestamp(stamp, UTC)
-    age = int((datetime.now(UTC) - when).total_seconds())
-    report.add("Worker", f"last round {when:%Y-%m-%d %H:%M:%S} UTC ({age} s ago)")
-
-
-def _submission_key(settings: config.Settings, report: Report) -> None:
-    pgp = OpenPGP(settings.keyring_dir, settings.tmp_dir, settings.submission_key_fpr, settings.gpg_binary)
-    try:
-        pgp.check_submission_key()
-        report.add("Submission key", f"{pgp.submission_fingerprint} (usable)")
-    except (OSError, SubmissionKeyError) as exc:
-        report.add("Submission key", f"NOT usable: {exc}", ok=False)
+    else:
+        age = int((facts.checked_at - facts.worker_last_round).total_seconds())
+        report.add("Worker", f"last round {facts.worker_last_round:%Y-%m-%d %H:%M:%S} UTC ({age} s ago)",
+                   ok=facts.checked_at - facts.worker_last_round <= WORKER_STALL)
+    if facts.submission_key_problem is not None:
+        report.add("Submission key", f"NOT usable: {facts.submission_key_problem}", ok=False)
+    else:
+        expiry = f", expires {facts.submission_key_expires:%Y-%m-%d}" if facts.submission_key_expires else ""
+        report.add("Submission key", f"{facts.submission_key_fpr} (usable{expiry})")
+    if facts.backup_ok is None:
+        report.add("Last backup", "none recorded (securedrop backup; the nightly timer)")
+    elif facts.backup_ok:
+        report.add("Last backup", f"succeeded {facts.backup_finished_at:%Y-%m-%d %H:%M} UTC")
+    else:
+        report.add("Last backup", f"FAILED: {facts.backup_error or 'see the journal'}", ok=False)
+    report.add("Failed logins", f"{facts.failed_logins_last_hour} in the last hour")
 
 
 def collect(settings: config.Settings, control_socket: str, ports: tuple[int, int]) -> Report:
     """Everything `status` prints; counts only, nothing that could identify a source."""
     report = Report()
     engine = db.make_engine(settings.database_url)
+    pgp = OpenPGP(settings.keyring_dir, settings.tmp_dir, settings.submission_key_fpr, settings.gpg_binary)
     try:
         with db.make_session_factory(engine)() as session:
             sources = session.scalar(select(func.count()).select_from(Source).where(Source.pending.is_(False))) or 0
             submissions = session.scalar(select(func.count()).select_from(Submission)) or 0
             replies = session.scalar(select(func.count()).select_from(Reply)) or 0
             client_keys = session.scalar(select(func.count()).select_from(OnionClientKey)) or 0
+            facts = gather(session, settings.data_dir, pgp, datetime.now(UTC))
     finally:
         engine.dispose()
     _onions(settings, ports, client_keys, report)
     _tor(control_socket, report)
     _apps(ports, report)
-    _disk_and_worker(settings, report)
-    _submission_key(settings, report)
+    _facts(facts, settings.data_dir, report)
     report.add("Content", f"{sources} sources, {submissions} submissions, {replies} replies")
     return report
 

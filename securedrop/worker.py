@@ -18,7 +18,6 @@ from securedrop.web.sessions import ServerSessionInterface
 log = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 60
-LAST_ROUND_FILE = "worker.last-round"
 
 
 def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
@@ -44,8 +43,6 @@ def run_forever(services: Services, stop: threading.Event, interval: float = INT
             shredded = run_once(services)
             if shredded:
                 log.info("securely deleted %d files", shredded)
-            # `securedrop status` reports the last completed round from this file's mtime.
-            (services.settings.data_dir / LAST_ROUND_FILE).touch()
         except Exception:  # a failed round must not stop the next one
             log.exception("background job round failed")
         stop.wait(interval)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from securedrop.crypto.openpgp import OpenPGP, SubmissionKeyError
 from securedrop.models import FailedLogin
+from securedrop.storage.space import FULL_THRESHOLD
 
 #: The worker touches this file in the data dir after every completed round (the name
 #: `securedrop status` reads too).
@@ -23,7 +24,8 @@ ONION_STATE = Path("state") / "onion.json"
 #: Written by `securedrop backup` after each run (ok, finished_at, error, ...).
 BACKUP_STATE = Path("state") / "backup.json"
 
-DISK_ALERT_PERCENT = 90.0
+#: The same line at which the source interface stops accepting submissions.
+DISK_ALERT_PERCENT = 100 * FULL_THRESHOLD
 WORKER_STALL = timedelta(minutes=10)
 KEY_EXPIRY_WARNING = timedelta(days=30)
 LOGIN_FAILURE_WINDOW = timedelta(hours=1)
