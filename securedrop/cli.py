@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from securedrop import config, db
 from securedrop.accounts_cli import register as register_account_commands
+from securedrop.backup.cli import register as register_backup_commands
 from securedrop.serving import AppServers
 
 if TYPE_CHECKING:
@@ -264,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run background jobs (secure deletion, session purge)")
     worker.set_defaults(func=cmd_worker)
     register_account_commands(sub)
+    register_backup_commands(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Background jobs: empty the shredder, purge expired sessions and abandoned pending sources."""
+"""Background jobs: empty the shredder, purge expired sessions, abandoned pending sources and stale tmp/."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from securedrop.domain.sources import purge_pending_sources
 from securedrop.models.base import utcnow
 from securedrop.services import Services
 from securedrop.storage.shredder import SHRED_PASSES, empty_shredder
+from securedrop.storage.sweep import sweep_tmp
 from securedrop.web.sessions import ServerSessionInterface
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
         purged = purge_pending_sources(session, services.store, utcnow())
     if purged:
         log.info("deleted %d sources that never submitted anything", purged)
+    swept = sweep_tmp(services.settings.tmp_dir, services.store.shredder, passes=passes)
+    if swept:
+        log.info("securely removed %d stale entries of tmp/ (left by a crash)", swept)
     return empty_shredder(services.store.shredder, passes)
 
 

@@ -1,0 +1,47 @@
+"""Decrypting an OpenPGP-encrypted backup archive as a stream, with the operator's own keyring."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from securedrop.crypto import CryptoError
+
+
+class ArchiveDecryptionFailed(CryptoError):
+    """Raised when gpg cannot decrypt an archive (no secret key, or the ciphertext was altered)."""
+
+
+@contextmanager
+def decrypted_stream(path: Path, gnupg_home: Path | None, gpg_binary: str = "gpg") -> Iterator[IO[bytes]]:
+    """gpg's plaintext output, read from a pipe so that it never touches the disk.
+
+    This runs the gpg binary directly rather than through python-gnupg because the
+    archive may be gigabytes: python-gnupg's decrypt gathers the output in memory.
+    The secret key is the admin's (brought for the restore), never the server's.
+    gpg checks the integrity (MDC/AEAD) only at the end, so the caller must read the
+    stream to its end before trusting anything; leaving this block then raises
+    ArchiveDecryptionFailed if gpg reported an error.
+    """
+    command = [gpg_binary, "--batch", "--quiet", "--decrypt"]
+    if gnupg_home is not None:
+        command[1:1] = ["--homedir", str(gnupg_home)]
+    process = subprocess.Popen(
+        [*command, "--", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        yield process.stdout
+        # Drain what the caller left unread, so gpg can finish and report integrity.
+        while process.stdout.read(1024 * 1024):
+            pass
+    finally:
+        process.stdout.close()
+        errors = process.stderr.read().decode(errors="replace").strip()
+        process.stderr.close()
+        status = process.wait()
+    if status != 0:
+        raise ArchiveDecryptionFailed(errors.splitlines()[-1] if errors else f"gpg exited with status {status}")
