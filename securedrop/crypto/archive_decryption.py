@@ -35,13 +35,16 @@ def decrypted_stream(path: Path, gnupg_home: Path | None, gpg_binary: str = "gpg
     assert process.stdout is not None and process.stderr is not None
     try:
         yield process.stdout
-        # Drain what the caller left unread, so gpg can finish and report integrity.
+    finally:
+        # Drain what the caller left unread (also when it failed): gpg then finishes on
+        # its own, and its verdict, not a broken pipe, says whether the data was intact.
         while process.stdout.read(1024 * 1024):
             pass
-    finally:
         process.stdout.close()
         errors = process.stderr.read().decode(errors="replace").strip()
         process.stderr.close()
-        status = process.wait()
-    if status != 0:
-        raise ArchiveDecryptionFailed(errors.splitlines()[-1] if errors else f"gpg exited with status {status}")
+        if process.wait() != 0:
+            # gpg's failure is the cause of whatever the caller saw (an empty or cut
+            # stream), so it replaces the caller's error.
+            last = errors.splitlines()[-1] if errors else f"gpg exited with status {process.returncode}"
+            raise ArchiveDecryptionFailed(last)
