@@ -1,23 +1,21 @@
-"""Writing a backup archive: one uncompressed tar stream with the manifest as its last member."""
+"""Writing a backup archive: one uncompressed ustar stream with the manifest as its last member."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
 import json
 import logging
 import os
-import tarfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO, TextIO
 
 from securedrop import __version__
 from securedrop.backup import manifest as names
-from securedrop.backup.manifest import Manifest, Member
+from securedrop.backup.manifest import Manifest
 from securedrop.backup.progress import Progress
 from securedrop.backup.snapshot import Snapshot
+from securedrop.backup.tarstream import TarWriter
 from securedrop.config import Settings
 from securedrop.crypto.openpgp import OpenPGP, OpenPGPError
 from securedrop.domain.instance_admin import logo_path
@@ -26,23 +24,6 @@ from securedrop.onion.errors import OnionError
 
 log = logging.getLogger(__name__)
 
-#: Copy in large pieces: store files are ciphertext and need no care but speed.
-COPY_BUFFER = 1024 * 1024
-
-
-class _Hashing:
-    """A reader that hashes and counts what tarfile copies out of it."""
-
-    def __init__(self, handle: BinaryIO, progress: Progress) -> None:
-        self._handle = handle
-        self._progress = progress
-        self.digest = hashlib.sha256()
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._handle.read(size)
-        self.digest.update(data)
-        self._progress.advance(len(data))
-        return data
 
 
 def settings_member(settings: Settings) -> bytes:
@@ -85,15 +66,6 @@ def _small_members(settings: Settings, snapshot: Snapshot) -> Iterator[tuple[str
             yield f"onion/{name}", path.read_bytes()
 
 
-def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
-    # No owner, time or mode from the server: they would say when things arrived.
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mode = 0o600
-    info.mtime = 0
-    return info
-
-
 def onion_address_of(data: bytes) -> str | None:
     try:
         return service_key_address(data.decode("ascii"))
@@ -106,14 +78,12 @@ def write_archive(settings: Settings, snapshot: Snapshot, sink: BinaryIO,
     """Stream the archive into `sink`. Returns the manifest and the store files that
     vanished between the snapshot and their copy (deleted meanwhile)."""
     small = list(_small_members(settings, snapshot))
-    store_paths = [
-        (names.store_member(fsid, filename), settings.store_dir / fsid / filename)
-        for fsid, filename in snapshot.files
-    ]
+    root = str(settings.store_dir)
+    store_paths = [(f"store/{fsid}/{filename}", f"{root}/{fsid}/{filename}") for fsid, filename in snapshot.files]
     total = sum(len(data) for _, data in small)
     for _member, path in store_paths:
         try:
-            total += path.stat().st_size
+            total += os.stat(path).st_size
         except OSError:
             continue
     progress = Progress(total, progress_stream, "backup")
@@ -124,29 +94,21 @@ def write_archive(settings: Settings, snapshot: Snapshot, sink: BinaryIO,
         created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     missing: list[str] = []
-    with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-        # TarFile takes its copy size as an attribute typeshed does not declare.
-        setattr(tar, "copybufsize", COPY_BUFFER)  # noqa: B010 (undeclared in the stubs)
-        for name, data in small:
-            tar.addfile(_tarinfo(name, len(data)), io.BytesIO(data))
-            manifest.members[name] = Member(len(data), hashlib.sha256(data).hexdigest())
-            progress.advance(len(data))
-            if name == "onion/source.key":
-                manifest.source_onion = onion_address_of(data)
-            elif name == "onion/journalist.key":
-                manifest.journalist_onion = onion_address_of(data)
-        for name, path in store_paths:
-            try:
-                handle = open(path, "rb")  # noqa: SIM115 (closed below, after tarfile copied it)
-            except FileNotFoundError:
-                missing.append(name)
-                continue
-            with handle:
-                size = os.fstat(handle.fileno()).st_size
-                reader = _Hashing(handle, progress)
-                tar.addfile(_tarinfo(name, size), reader)
-                manifest.members[name] = Member(size, reader.digest.hexdigest())
-        body = manifest.to_bytes()
-        tar.addfile(_tarinfo(names.MANIFEST_NAME, len(body)), io.BytesIO(body))
+    tar = TarWriter(sink, progress.advance)
+    for name, data in small:
+        manifest.members[name] = tar.add_bytes(name, data)
+        if name == "onion/source.key":
+            manifest.source_onion = onion_address_of(data)
+        elif name == "onion/journalist.key":
+            manifest.journalist_onion = onion_address_of(data)
+    for name, path in store_paths:
+        member = tar.add_file(name, path)
+        if member is None:
+            missing.append(name)  # deleted since the snapshot
+        else:
+            manifest.members[name] = member
+    body = manifest.to_bytes()
+    tar.add_bytes(names.MANIFEST_NAME, body)
+    tar.close()
     progress.finish()
     return manifest, missing
