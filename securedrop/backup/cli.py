@@ -21,6 +21,11 @@ PLAINTEXT_WARNING = (
 )
 
 
+#: Settings restore writes into the config file that an environment variable would override.
+_RESTORED_SETTINGS = ("SECUREDROP_ID_PEPPER", "SECUREDROP_KEY_PEPPER", "SECUREDROP_SCRYPT_N",
+                      "SECUREDROP_SOURCE_SECRET_KEY", "SECUREDROP_JOURNALIST_SECRET_KEY")
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     settings = config.load_or_exit()
     if args.import_key:
@@ -68,6 +73,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
           "now migrated to this version), the config, the submission key and the onion keys.")
     if result.source_onion:
         print(f"Source interface: http://{result.source_onion}.onion/")
+    overridden = [name for name in _RESTORED_SETTINGS if os.environ.get(name)]
+    if overridden:
+        print(f"securedrop restore: {', '.join(overridden)} set in the environment override(s) the restored "
+              "config file; unset them, or sources cannot log in.", file=sys.stderr)
     if result.source_onion != result.manifest.source_onion:
         print("securedrop restore: the restored source onion key does not give the address recorded "
               f"in the archive ({result.manifest.source_onion}).", file=sys.stderr)
