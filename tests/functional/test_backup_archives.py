@@ -194,3 +194,29 @@ def test_output_dir_keeps_the_newest(room: Newsroom, tmp_path: Path) -> None:
     left = sorted(p.name for p in directory.iterdir())
     assert len(left) == 3 and "notes.txt" in left and old[2].name in left
     assert not old[0].exists() and not old[1].exists()
+
+
+def test_an_older_schema_is_migrated_on_restore(tmp_path: Path, submission_key: SubmissionKey) -> None:
+    from sqlalchemy import create_engine, text
+
+    from securedrop import config, db
+    from securedrop.backup.verify import known_revisions
+
+    data_dir = tmp_path / "old"
+    config.write_config_file(data_dir / "config.toml", {**config.new_secrets(), "dev": True})
+    env = {**os.environ, "SECUREDROP_DATA_DIR": str(data_dir)}
+    env.pop("SECUREDROP_CONFIG", None)
+    env.pop("SECUREDROP_DATABASE_URL", None)
+    older = known_revisions()[-2]
+    db.upgrade(config.load(env).database_url, older)
+    archive = tmp_path / "old.tar"
+    made = run_cli(env, "backup", "--quiet", "--output", str(archive))
+    assert made.returncode == 0, made.stderr
+    target = _target(tmp_path)
+    restored = run_cli(target, "restore", str(archive))
+    assert restored.returncode == 0, restored.stderr
+    assert f"schema {older}" in restored.stdout
+    engine = create_engine(f"sqlite:///{tmp_path / 'new' / 'db.sqlite'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == known_revisions()[-1]
+    engine.dispose()
