@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from multiprocessing import Event, Process, Queue
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import insert
@@ -51,6 +54,8 @@ LARGE_FILE_MIB = 50
 IDLE_SECONDS = 20
 #: How long database snapshots are taken back to back while a source submits.
 SNAPSHOT_SECONDS = 20
+#: How long a writer process commits with, then without, snapshots running.
+WRITER_SECONDS = 10
 #: Room on disk per MiB of store: the store, the archive, the reference archive, a restore.
 DISK_FACTOR = 4.2
 
@@ -92,6 +97,41 @@ class _Submitter(threading.Thread):
                 self.errors += 1
 
 
+def _commit_writer(path: str, stop: Any, out: Any) -> None:
+    """Another process committing small rows back to back, as the apps do: its worst commit."""
+    conn = sqlite3.connect(path, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS bench_writes (x BLOB)")
+    conn.commit()
+    worst = 0.0
+    while not stop.is_set():
+        started = time.perf_counter()
+        conn.execute("INSERT INTO bench_writes VALUES (randomblob(200))")
+        conn.commit()
+        worst = max(worst, time.perf_counter() - started)
+        time.sleep(0.002)
+    conn.close()
+    out.put(worst)
+
+
+def _worst_commit(database: Path, snapshots: bool) -> float:
+    """Worst commit (ms) of a writer process over WRITER_SECONDS, with snapshots back to back or none."""
+    stop, out = Event(), Queue()
+    writer = Process(target=_commit_writer, args=(str(database), stop, out))
+    writer.start()
+    deadline = time.perf_counter() + WRITER_SECONDS
+    while time.perf_counter() < deadline:
+        if snapshots:
+            snapshot.take(f"sqlite:///{database}")
+        else:
+            time.sleep(0.1)
+    stop.set()
+    worst = float(out.get())
+    writer.join()
+    return worst * 1000
+
+
 def _timed(command: str, cwd: Path) -> float:
     started = time.perf_counter()
     subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=cwd, check=True)
@@ -128,6 +168,9 @@ def _run(workdir: Path) -> list[Row]:
     store_bytes = _fill_store(settings.store_dir, names, STORE_MIB * MiB)
     tree_bytes = store_bytes + (data_dir / "db.sqlite").stat().st_size
 
+    database = data_dir / "db.sqlite"
+    commit_idle = _worst_commit(database, snapshots=False)
+    commit_during = _worst_commit(database, snapshots=True)
     reference = _timed(f"tar -c store db.sqlite | gzip -1 > {workdir / 'ref.tar.gz'}", data_dir)
     started = time.perf_counter()
     result = run_backup(settings, workdir / "out" / "alone.tar", None, None)
@@ -196,6 +239,8 @@ def _run(workdir: Path) -> list[Row]:
             note=f"p50 {idle_p50:.0f} ms, {len(idle.samples)} submissions"),
         Row("longest /submit during a DB snapshot", snapshot_max, "ms",
             note=f"{len(overlapping)} submissions overlapped {len(windows)} snapshots of {snapshot_ms:.0f} ms"),
+        Row("worst SQLite commit during snapshots", commit_during, "ms", "<= 100", commit_during <= 100,
+            f"another process committing back to back; {commit_idle:.0f} ms with no snapshot"),
         Row("DB snapshot stall (excess over no backup)", stall, "ms", "<= 100", stall <= 100,
             "longest during a snapshot minus longest without"),
     ]
