@@ -267,7 +267,8 @@ if [ "$upgrade" = 1 ]; then
   # the apps stopped so nothing is written after it, the database copy that a failed
   # migration is rolled back to.
   if as_service "$VENV/bin/securedrop" backup --help >/dev/null 2>&1; then
-    as_service "$VENV/bin/securedrop" backup \
+    install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" /var/backups/securedrop
+    as_service "$VENV/bin/securedrop" backup --quiet --output-dir /var/backups/securedrop \
       || die "securedrop backup failed (see above), so nothing was upgraded; fix that and run the installer again."
   fi
   systemctl stop securedrop-worker securedrop-serve 2>/dev/null || true

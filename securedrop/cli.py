@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from securedrop import config, db
 from securedrop.accounts_cli import register as register_account_commands
+from securedrop.backup.cli import register as register_backup_commands
+from securedrop.integrity_cli import register as register_check_command
 from securedrop.serving import AppServers
 from securedrop.status import register as register_status_command
 
@@ -266,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
     register_account_commands(sub)
     register_status_command(sub)
+    register_backup_commands(sub)
+    register_check_command(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Background jobs: empty the shredder, purge expired sessions and abandoned pending sources."""
+"""Background jobs: empty the shredder, purge expired sessions, abandoned pending sources and stale tmp/."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from securedrop.models.base import utcnow
 from securedrop.notifier import Notifier
 from securedrop.services import Services
 from securedrop.storage.shredder import SHRED_PASSES, empty_shredder
+from securedrop.storage.sweep import sweep_tmp
 from securedrop.web.sessions import ServerSessionInterface
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
         log.info("deleted %d sources past the retention period", expired)
     if purged:
         log.info("deleted %d sources that never submitted anything", purged)
+    swept = sweep_tmp(services.settings.tmp_dir, services.store.shredder, passes=passes)
+    if swept:
+        log.info("securely removed %d stale entries of tmp/ (left by a crash)", swept)
     shredded = empty_shredder(services.store.shredder, passes)
     (services.settings.data_dir / WORKER_STAMP).touch()  # the stall alert and `status` read it
     return shredded

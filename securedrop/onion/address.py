@@ -66,7 +66,7 @@ def public_key_from_service_key(blob: str) -> bytes:
     Raises:
         CorruptKey: the blob is not a well-formed ED25519-V3 key.
     """
-    expanded = base64.b64decode(check_service_key(blob).split(":", 1)[1])
+    expanded = base64.b64decode(check_service_key(blob.strip()).split(":", 1)[1])
     scalar = int.from_bytes(expanded[:32], "little")
     return _encode(_multiply(scalar, _base_point()))
 
