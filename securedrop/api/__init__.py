@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from securedrop.api.v1 import install as install_v1
+from securedrop.api.v2 import install as install_v2
 
 
 def install(app: Flask) -> None:
-    """Mount every API version on the journalist app (see securedrop.api.v1.install)."""
+    """Mount every API version on the journalist app (see each version's install)."""
     install_v1(app)
+    install_v2(app)

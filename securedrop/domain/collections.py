@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from securedrop import db
 from securedrop.domain import DomainError, NotFound
+from securedrop.domain.versions import SYNC_SOURCES
 from securedrop.models import Reply, SeenFile, SeenMessage, SeenReply, Source, Submission
 from securedrop.models.journalists import Journalist
 from securedrop.storage import PathError
@@ -74,10 +75,11 @@ def mark_seen(session: Session, journalist_id: int, items: list[Submission | Rep
             rows[SeenFile].append({"file_id": item.id, "journalist_id": journalist_id})
     dialect = session.get_bind().dialect.name
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    touched = {SYNC_SOURCES: tuple({item.source_id for item in items})}
     for model, values in rows.items():
         if values:
             # Two tabs downloading the same file must not collide on the unique constraint.
-            session.execute(insert(model).values(values).on_conflict_do_nothing())
+            session.execute(insert(model).values(values).on_conflict_do_nothing(), execution_options=touched)
 
 
 def conversation(session: Session, source: Source, journalist: Journalist) -> list[Item]:

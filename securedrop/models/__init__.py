@@ -13,10 +13,12 @@ from securedrop.models.sources import (
     Source,
     Submission,
 )
+from securedrop.models.sync import AppliedEvent, SyncState
 from securedrop.models.tokens import ApiToken
 
 __all__ = [
     "ApiToken",
+    "AppliedEvent",
     "OnionClientKey",
     "Base",
     "InstanceConfig",
@@ -27,5 +29,6 @@ __all__ = [
     "SeenReply",
     "Source",
     "Submission",
+    "SyncState",
     "WebSession",
 ]

@@ -1,0 +1,135 @@
+"""Record versions: every change to what the v2 index serves bumps a counter and stamps its source.
+
+Hooked on the session factory (`track`, called by `db.make_session_factory`), so the web
+pages, both APIs, the worker and the CLI all invalidate the index without calling anything:
+a flush that adds, changes or deletes a source, submission, reply, seen-record or journalist
+bumps `SyncState.generation` and stamps each affected source with the new value. A bulk
+statement on those tables says which sources it touches with the execution option
+`SYNC_SOURCES`; without it every source is stamped (always correct, only slower).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
+from sqlalchemy.orm import attributes as orm_attributes
+
+from securedrop.models import Journalist, Reply, SeenFile, SeenMessage, SeenReply, Source, Submission, SyncState
+
+#: Execution option naming the source ids a bulk statement touches.
+SYNC_SOURCES = "securedrop_sync_sources"
+#: session.info key: this transaction changed served data that is not committed yet.
+UNCOMMITTED = "securedrop.sync_uncommitted"
+#: Journalist columns the v2 journalist record shows; logins change others (last_login,
+#: TOTP step) and must not invalidate anything.
+JOURNALIST_FIELDS = ("uuid", "username", "first_name", "last_name")
+SEEN_ITEM: dict[type, tuple[str, type[Submission] | type[Reply]]] = {
+    SeenFile: ("file_id", Submission),
+    SeenMessage: ("message_id", Submission),
+    SeenReply: ("reply_id", Reply),
+}
+WATCHED: tuple[type, ...] = (Source, Submission, Reply, SeenFile, SeenMessage, SeenReply, Journalist)
+ALL: Literal["all"] = "all"
+
+
+def _journalist_changed(journalist: Journalist) -> bool:
+    state = orm_attributes.instance_state(journalist)
+    return any(state.attrs[name].history.has_changes() for name in JOURNALIST_FIELDS)
+
+
+def _bump(session: Session, source_ids: Iterable[int] | Literal["all"]) -> None:
+    """Raise the counter by one and stamp `source_ids` (or every source) with it."""
+    conn = session.connection()
+    generation = conn.execute(
+        update(SyncState).where(SyncState.id == 1).values(generation=SyncState.generation + 1)
+        .returning(SyncState.generation)
+    ).scalar_one()
+    stamp = update(Source).values(sync_generation=generation)
+    if source_ids == ALL:
+        conn.execute(stamp)
+    else:
+        ids = sorted({int(source_id) for source_id in source_ids})
+        for start in range(0, len(ids), 500):
+            conn.execute(stamp.where(Source.id.in_(ids[start:start + 500])))
+    session.info[UNCOMMITTED] = True
+
+
+def _flushed_sources(session: Session) -> tuple[bool, set[int]]:
+    """(whether anything served changed, the ids of the sources it belongs to)."""
+    changed = False
+    sources: set[int] = set()
+    seen_items: dict[type[Submission] | type[Reply], set[int]] = {Submission: set(), Reply: set()}
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, Journalist):
+            if obj in session.dirty and not _journalist_changed(obj):
+                continue
+            changed = True
+        elif isinstance(obj, Source):
+            changed = True
+            sources.add(obj.id)
+        elif isinstance(obj, (Submission, Reply)):
+            changed = True
+            sources.add(obj.source_id)
+        elif type(obj) in SEEN_ITEM:
+            changed = True
+            column, model = SEEN_ITEM[type(obj)]
+            seen_items[model].add(getattr(obj, column))
+    for model, ids in seen_items.items():
+        if ids:
+            sources.update(session.connection().scalars(select(model.source_id).where(model.id.in_(ids))))
+    return changed, sources
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    changed, sources = _flushed_sources(session)
+    if changed:
+        _bump(session, sources)
+
+
+def _before_bulk(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    mapper = state.bind_mapper
+    if mapper is None or mapper.class_ not in WATCHED:
+        return
+    named = state.execution_options.get(SYNC_SOURCES)
+    if named is not None:
+        _bump(state.session, named)
+    elif mapper.class_ is Journalist:
+        _bump(state.session, ())  # only the journalist list, which is always re-read
+    else:
+        _bump(state.session, ALL)
+
+
+def _settled(session: Session, *_args: Any) -> None:
+    session.info.pop(UNCOMMITTED, None)
+
+
+def track(factory: sessionmaker[Session]) -> None:
+    """Keep versions for every session `factory` makes."""
+    event.listen(factory, "after_flush", _after_flush)
+    event.listen(factory, "do_orm_execute", _before_bulk)
+    event.listen(factory, "after_commit", _settled)
+    event.listen(factory, "after_rollback", _settled)
+
+
+def has_uncommitted_changes(session: Session) -> bool:
+    """True when this transaction changed served data: a cache must not keep what it reads."""
+    return bool(session.info.get(UNCOMMITTED)) or bool(session.new or session.dirty or session.deleted)
+
+
+def current_generation(session: Session) -> int:
+    return int(session.scalar(select(SyncState.generation).where(SyncState.id == 1)) or 0)
+
+
+def live_source_stamps(session: Session) -> dict[str, int]:
+    """Every live source's uuid and last-change stamp: what an index cache compares."""
+    from securedrop.domain.sources import live_conditions  # sources.py imports this module
+
+    rows = session.execute(select(Source.uuid, Source.sync_generation).where(*live_conditions()))
+    return {source_uuid: stamp for source_uuid, stamp in rows}
+
+
