@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 from sqlalchemy.orm import attributes as orm_attributes
 
@@ -125,11 +125,17 @@ def current_generation(session: Session) -> int:
     return int(session.scalar(select(SyncState.generation).where(SyncState.id == 1)) or 0)
 
 
-def live_source_stamps(session: Session) -> dict[str, int]:
-    """Every live source's uuid and last-change stamp: what an index cache compares."""
+def live_source_stamps(session: Session, since: int | None = None) -> dict[str, int]:
+    """Live sources' uuids and last-change stamps (only those stamped after `since`, if
+    given): what an index cache compares."""
     from securedrop.domain.sources import live_conditions  # sources.py imports this module
 
-    rows = session.execute(select(Source.uuid, Source.sync_generation).where(*live_conditions()))
+    conditions = live_conditions() + ([Source.sync_generation > since] if since is not None else [])
+    rows = session.execute(select(Source.uuid, Source.sync_generation).where(*conditions))
     return {source_uuid: stamp for source_uuid, stamp in rows}
 
 
+def count_live_sources(session: Session) -> int:
+    from securedrop.domain.sources import live_conditions
+
+    return int(session.scalar(select(func.count()).select_from(Source).where(*live_conditions())) or 0)

@@ -36,7 +36,7 @@ class Source(Base):
     #: codename (see crypto.sealing); useless without the codename.
     sealed_secret_key: Mapped[bytes]
     #: SyncState.generation when this source, its items or their seen-records last changed.
-    sync_generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    sync_generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
 
     # passive_deletes: every child's foreign key is ON DELETE CASCADE (SQLite runs with
     # foreign_keys=ON), so deleting a source or an item never loads its children first.

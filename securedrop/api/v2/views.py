@@ -42,7 +42,7 @@ def _json(body: Any, status: int = 200) -> Response:
 def login_hints() -> dict[str, Any]:
     """What the Inbox needs from /api/v1/token: the unsharded newest-minor index version and sizes."""
     current = snapshot()
-    return {"version": current.version, "sources": len(current.sources), "items": len(current.item_sources)}
+    return {"version": current.version, "sources": len(current.sources), "items": len(current.item_fragments)}
 
 
 def _minor() -> int:

@@ -36,9 +36,12 @@ def upgrade() -> None:
     # Not in batch mode: on SQLite a batch alter recreates `sources`, and dropping the old
     # table with foreign keys on would cascade into every submission and reply (see 0005).
     op.add_column('sources', sa.Column('sync_generation', sa.BigInteger(), server_default='0', nullable=False))
+    # An index cache asks for the sources stamped after the generation it holds.
+    op.create_index(op.f('ix_sources_sync_generation'), 'sources', ['sync_generation'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_sources_sync_generation'), table_name='sources')
     op.drop_column('sources', 'sync_generation')
     with op.batch_alter_table('applied_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_applied_events_recorded_at'))
