@@ -7,7 +7,9 @@ change elsewhere, and the 304), and POST /api/v2/data for 500 records.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import os
 import secrets
 import shutil
 import statistics
@@ -23,7 +25,7 @@ from securedrop import db
 from securedrop.crypto import otp, passwords
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain.tokens import issue_token
-from securedrop.models import Source
+from securedrop.models import Source, Submission
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
 
@@ -32,6 +34,7 @@ INDEX_TARGET_MS = 300.0
 NOT_MODIFIED_TARGET_MS = 30.0
 DATA_TARGET_MS = 500.0
 DATA_RECORDS = 500
+RESUME_MIB = 100
 
 
 def _real_public_key(workdir: Path) -> str:
@@ -72,6 +75,7 @@ def run() -> list[Row]:
         )
         size_mb = len(client.get("/api/v1/sources", headers=headers).get_data()) / 1e6
         v2_rows = _v2(client, {**headers, "Prefer": "securedrop=4", "Content-Type": "application/json"}, services)
+        v2_rows.append(_resume(client, headers, services))
         services.engine.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -91,6 +95,37 @@ def _toggle_star(services: Services, source_uuid: str) -> None:
         source = session.scalar(select(Source).where(Source.uuid == source_uuid))
         assert source is not None
         source.is_starred = not source.is_starred
+
+
+def _resume(client: FlaskClient, headers: dict[str, str], services: Services) -> Row:
+    """A 100 MiB document whose download stopped at 40%: the rest with `Range: bytes=N-`."""
+    with db.unit_of_work(services.sessions) as session:
+        source = session.scalar(select(Source).order_by(Source.id).limit(1))
+        assert source is not None
+        fsid, source_uuid, source_id = source.filesystem_id, source.uuid, source.id
+        staged = services.store.stage(fsid, lambda out: out.write_bytes(os.urandom(RESUME_MIB << 20)))
+        filename = f"{SUBMISSIONS_PER_SOURCE + 1}-{source.journalist_filename}-doc.gz.gpg"
+        services.store.place(staged, fsid, filename)
+        row = Submission(source_id=source_id, filename=filename, size=staged.size, checksum=staged.checksum)
+        session.add(row)
+        session.flush()
+        path = f"/api/v1/sources/{source_uuid}/submissions/{row.uuid}/download"
+    cut = (RESUME_MIB << 20) * 2 // 5
+    head = client.get(path, headers={**headers, "Range": f"bytes=0-{cut - 1}"})
+    assert head.status_code == 206
+    have = head.get_data()
+    tail: list[bytes] = []
+
+    def resume() -> None:
+        response = client.get(path, headers={**headers, "Range": f"bytes={len(have)}-"})
+        assert response.status_code == 206, response.status_code
+        tail.append(response.get_data())
+
+    resume_ms, _ = p50_ms(resume, 1)
+    whole = have + tail[0]
+    assert "sha256:" + hashlib.sha256(whole).hexdigest() == head.headers["Etag"] == staged.checksum
+    return Row(f"API v1 download resume, {RESUME_MIB} MiB at 40%", resume_ms, "ms",
+               note=f"{len(tail[0]) >> 20} MiB tail via Range: bytes=N-, whole file matches the sha256 Etag")
 
 
 def _v2(client: FlaskClient, headers: dict[str, str], services: Services) -> list[Row]:

@@ -347,3 +347,25 @@ def test_shards_minors_auth_and_request_ids(
         anonymous = journalist_client.open(path, method="GET" if path.endswith("index") else "POST",
                                            headers={"Authorization": "Token nope"}, data=b"{}")
         assert anonymous.status_code == 403 and anonymous.get_json()["error"] == "Forbidden"
+
+
+def test_a_failing_event_costs_only_itself(
+    journalist_client: FlaskClient, journalist: Account, clock: Clock, newsroom: list[SeededSource],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import securedrop.domain.events
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    client = inbox(journalist_client, journalist, clock)
+    client.sync()
+    monkeypatch.setattr(securedrop.domain.events, "set_starred", broken)
+    star = client.queue("source_starred", client.source_target(newsroom[0].uuid))
+    seen = client.queue("source_conversation_seen", client.source_target(newsroom[1].uuid), {"upper_bound": 9})
+    result = client.sync()
+    assert (result.events[star.id], result.events[seen.id]) == ([500, None], [200, None])
+    assert client.sources[newsroom[1].uuid]["is_seen"] is True
+    assert client.sources[newsroom[0].uuid]["is_starred"] is False
+    monkeypatch.undo()
+    assert client.sync().events[star.id] == [200, None]  # retried with the same id: nothing was kept

@@ -126,8 +126,11 @@ def _next(
     item_fragments = dict(old.item_fragments) if old else {}
     for uuid in removed | set(fresh):
         entry = sources.pop(uuid, None)
+        kept = fresh[uuid].items if uuid in fresh else {}
+        # Items still there keep their place (and the order); only vanished ones go.
         for item in entry.items if entry else ():
-            item_fragments.pop(item, None)
+            if item not in kept:
+                item_fragments.pop(item, None)
         if uuid in removed:
             source_fragments.pop(uuid, None)
     added = False

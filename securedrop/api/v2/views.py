@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -23,6 +24,7 @@ blueprint = Blueprint("api_v2", __name__, url_prefix="/api/v2")
 blueprint.before_request(auth.before_request)
 
 CACHE_KEY = "securedrop.api_v2_index"
+log = logging.getLogger(__name__)
 
 
 def index_cache() -> IndexCache:
@@ -95,6 +97,11 @@ def _run_events(batch: list[event_rules.Event]) -> tuple[dict[str, list[Any]], C
         except EventFailed as exc:
             db.rollback(session)
             statuses[event.event_id] = [exc.status, exc.message]
+            continue
+        except Exception:  # a bug in one event must not cost the others their answers
+            db.rollback(session)
+            log.exception("unexpected failure applying a v2 event")
+            statuses[event.event_id] = [500, None]
             continue
         statuses[event.event_id] = [200, None]
         changed.sources |= touched.sources
