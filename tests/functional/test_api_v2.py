@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,8 @@ def test_every_event_type_takes_effect_everywhere(
 
 
 def test_repeats_and_missing_targets(
-    journalist_client: FlaskClient, services: Services, make_account: object, journalist: Account, clock: Clock,
+    journalist_client: FlaskClient, services: Services, make_account: Callable[..., Account], journalist: Account,
+    clock: Clock,
     newsroom: list[SeededSource],
 ) -> None:
     client = inbox(journalist_client, journalist, clock)
@@ -148,7 +150,7 @@ def test_repeats_and_missing_targets(
     assert again == {"sources": {}, "items": {}, "journalists": {}, "events": {event.id: [208, None]}}
 
     # The event id is the key whoever sends it: another journalist's retry is a repeat too.
-    other = make_account("other")  # type: ignore[operator]
+    other = make_account("other")
     second = inbox(journalist_client, other, clock)
     assert second.post("/api/v2/data", {"events": wire}).get_json()["events"] == {event.id: [208, None]}
 
