@@ -23,6 +23,8 @@ from securedrop.models import Journalist, Reply, SeenFile, SeenMessage, SeenRepl
 SYNC_SOURCES = "securedrop_sync_sources"
 #: session.info key: this transaction changed served data that is not committed yet.
 UNCOMMITTED = "securedrop.sync_uncommitted"
+#: session.info key: the generation a flush in progress took in before_flush.
+FLUSH_GENERATION = "securedrop.sync_flush_generation"
 #: Journalist columns the v2 journalist record shows; logins change others (last_login,
 #: TOTP step) and must not invalidate anything.
 JOURNALIST_FIELDS = ("uuid", "username", "first_name", "last_name")
@@ -40,53 +42,70 @@ def _journalist_changed(journalist: Journalist) -> bool:
     return any(state.attrs[name].history.has_changes() for name in JOURNALIST_FIELDS)
 
 
-def _bump(session: Session, source_ids: Iterable[int] | Literal["all"]) -> None:
-    """Raise the counter by one and stamp `source_ids` (or every source) with it."""
-    conn = session.connection()
-    generation = conn.execute(
+def _take_generation(session: Session) -> int:
+    """Raise the counter by one. Its row lock is held until commit, so writers that change
+    served data are ordered; every writer takes it before touching a watched row (see
+    _before_flush), so two of them cannot wait on each other's rows (no deadlock)."""
+    generation = session.connection().execute(
         update(SyncState).where(SyncState.id == 1).values(generation=SyncState.generation + 1)
         .returning(SyncState.generation)
     ).scalar_one()
+    session.info[UNCOMMITTED] = True
+    return int(generation)
+
+
+def _stamp(session: Session, generation: int, source_ids: Iterable[int] | Literal["all"]) -> None:
+    """Stamp `source_ids` (or every source) with `generation`."""
+    conn = session.connection()
     stamp = update(Source).values(sync_generation=generation)
     if source_ids == ALL:
         conn.execute(stamp)
-    else:
-        ids = sorted({int(source_id) for source_id in source_ids})
-        for start in range(0, len(ids), 500):
-            conn.execute(stamp.where(Source.id.in_(ids[start:start + 500])))
-    session.info[UNCOMMITTED] = True
+        return
+    ids = sorted({int(source_id) for source_id in source_ids})
+    for start in range(0, len(ids), 500):
+        conn.execute(stamp.where(Source.id.in_(ids[start:start + 500])))
 
 
-def _flushed_sources(session: Session) -> tuple[bool, set[int]]:
-    """(whether anything served changed, the ids of the sources it belongs to)."""
-    changed = False
+def _serves_changes(session: Session) -> bool:
+    """Whether this flush changes anything the v2 index serves."""
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, Journalist):
+            if obj not in session.dirty or _journalist_changed(obj):
+                return True
+        elif isinstance(obj, WATCHED):
+            return True
+    return False
+
+
+def _flushed_sources(session: Session) -> set[int]:
+    """The ids of the sources whose served data this flush changed."""
     sources: set[int] = set()
     seen_items: dict[type[Submission] | type[Reply], set[int]] = {Submission: set(), Reply: set()}
     for obj in [*session.new, *session.dirty, *session.deleted]:
-        if isinstance(obj, Journalist):
-            if obj in session.dirty and not _journalist_changed(obj):
-                continue
-            changed = True
-        elif isinstance(obj, Source):
-            changed = True
+        if isinstance(obj, Source):
             sources.add(obj.id)
         elif isinstance(obj, (Submission, Reply)):
-            changed = True
             sources.add(obj.source_id)
         elif type(obj) in SEEN_ITEM:
-            changed = True
             column, model = SEEN_ITEM[type(obj)]
             seen_items[model].add(getattr(obj, column))
     for model, ids in seen_items.items():
         if ids:
             sources.update(session.connection().scalars(select(model.source_id).where(model.id.in_(ids))))
-    return changed, sources
+    return sources
+
+
+def _before_flush(session: Session, _context: UOWTransaction, _instances: Any) -> None:
+    # The counter first, the rows after: the same lock order as bulk statements.
+    if _serves_changes(session):
+        session.info[FLUSH_GENERATION] = _take_generation(session)
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    changed, sources = _flushed_sources(session)
-    if changed:
-        _bump(session, sources)
+    # Ids of new rows exist only now: stamp their sources with the generation taken before.
+    generation = session.info.pop(FLUSH_GENERATION, None)
+    if generation is not None:
+        _stamp(session, generation, _flushed_sources(session))
 
 
 def _before_bulk(state: ORMExecuteState) -> None:
@@ -95,13 +114,12 @@ def _before_bulk(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if mapper is None or mapper.class_ not in WATCHED:
         return
+    generation = _take_generation(state.session)
     named = state.execution_options.get(SYNC_SOURCES)
     if named is not None:
-        _bump(state.session, named)
-    elif mapper.class_ is Journalist:
-        _bump(state.session, ())  # only the journalist list, which is always re-read
-    else:
-        _bump(state.session, ALL)
+        _stamp(state.session, generation, named)
+    elif mapper.class_ is not Journalist:  # journalists are always re-read: no source to stamp
+        _stamp(state.session, generation, ALL)
 
 
 def _settled(session: Session, *_args: Any) -> None:
@@ -110,6 +128,7 @@ def _settled(session: Session, *_args: Any) -> None:
 
 def track(factory: sessionmaker[Session]) -> None:
     """Keep versions for every session `factory` makes."""
+    event.listen(factory, "before_flush", _before_flush)
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "do_orm_execute", _before_bulk)
     event.listen(factory, "after_commit", _settled)
