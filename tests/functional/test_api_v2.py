@@ -343,6 +343,8 @@ def test_shards_minors_auth_and_request_ids(
     quoted = client.get("/api/v2/index", {"If-None-Match": f'W/"{client.local_version()}"'})
     assert quoted.status_code == 304
 
+    for odd in ("/api/v2//index", "/api/v2/index/", "/api/v2/index/0//1"):
+        assert client.get(odd).status_code == 404, odd  # never a redirect
     bad_id = client.get("/api/v2/index", {"X-Request-ID": "req-<script>"})
     assert "X-Request-ID" not in bad_id.headers
     for path in ("/api/v2/index", "/api/v2/data"):

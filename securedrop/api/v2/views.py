@@ -51,8 +51,10 @@ def _minor() -> int:
     return requests.minor_version(request.headers.get("Prefer"))
 
 
-@blueprint.route("/index", methods=["GET"])
-@blueprint.route("/index/<shard_spec>", methods=["GET"])
+# merge_slashes=False: a doubled slash is a JSON 404, never a redirect (the Inbox's proxy
+# does not follow redirects).
+@blueprint.route("/index", methods=["GET"], merge_slashes=False)
+@blueprint.route("/index/<shard_spec>", methods=["GET"], merge_slashes=False)
 def index(shard_spec: str | None = None) -> Response:
     minor = _minor()
     prefixes = requests.shard_prefixes(shard_spec) if shard_spec is not None else None
@@ -137,12 +139,12 @@ def _data(events_allowed: bool) -> Response:
     return _json(body)
 
 
-@blueprint.route("/data", methods=["POST"])
+@blueprint.route("/data", methods=["POST"], merge_slashes=False)
 def data() -> Response:
     return _data(events_allowed=True)
 
 
-@blueprint.route("/metadata", methods=["POST"])
+@blueprint.route("/metadata", methods=["POST"], merge_slashes=False)
 def metadata() -> Response:
     """The deprecated read-only alias older minors used: records only, never events."""
     return _data(events_allowed=False)
