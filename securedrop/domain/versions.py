@@ -21,6 +21,9 @@ from securedrop.models import Journalist, Reply, SeenFile, SeenMessage, SeenRepl
 
 #: Execution option naming the source ids a bulk statement touches.
 SYNC_SOURCES = "securedrop_sync_sources"
+#: Execution option of a bulk statement that changes nothing the index serves (a login's
+#: one-time-code counter): no bump, so logins keep the index cache warm.
+NOT_SERVED = "securedrop_sync_not_served"
 #: session.info key: this transaction changed served data that is not committed yet.
 UNCOMMITTED = "securedrop.sync_uncommitted"
 #: session.info key: the generation a flush in progress took in before_flush.
@@ -112,7 +115,7 @@ def _before_bulk(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     mapper = state.bind_mapper
-    if mapper is None or mapper.class_ not in WATCHED:
+    if mapper is None or mapper.class_ not in WATCHED or state.execution_options.get(NOT_SERVED):
         return
     generation = _take_generation(state.session)
     named = state.execution_options.get(SYNC_SOURCES)
