@@ -12,6 +12,7 @@ from bench.common import SOURCES, SUBMISSIONS_PER_SOURCE, Row, p50_ms, scratch_d
 from securedrop import db
 from securedrop.crypto import otp, passwords
 from securedrop.models.journalists import Journalist
+from securedrop.web.state import set_clock
 from tests.conftest import csrf_token
 from tests.functional.journalist_journey import PASSPHRASE, Clock
 
@@ -38,7 +39,7 @@ def run() -> list[Row]:
         _seed(services.sessions, secret)
         app = create_app(settings, services)
         clock = Clock()
-        app.config["SECUREDROP_CLOCK"] = clock
+        set_clock(app, clock)
         client: FlaskClient = app.test_client()
 
         login_samples = []

@@ -81,10 +81,10 @@ def _add_user(args: argparse.Namespace, is_admin: bool) -> int:
     passphrase = generate_passphrase()
     try:
         with _transaction() as session:
-            accounts.create_journalist(
-                session, username, passphrase, passphrase, two_factor, is_admin=is_admin,
-                first_name=first, last_name=last,
-            )
+            accounts.create_journalist(session, accounts.NewAccount(
+                username=username, passphrase=passphrase, offered=passphrase, two_factor=two_factor,
+                is_admin=is_admin, first_name=first, last_name=last,
+            ))
             issuer = current_config(session).organization_name
     except accounts.UsernameTaken:
         return _fail(f'username "{username}" is already taken')
@@ -183,7 +183,7 @@ def _transaction() -> Iterator[Session]:
         engine.dispose()
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]  # argparse's private class takes no parameter at runtime
     """Add the account commands to the `securedrop` parser."""
     for name, func, text in (
         ("add-admin", cmd_add_admin, "add an admin (prints the passphrase and 2FA secret once)"),

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from securedrop.crypto import passwords
 from securedrop.crypto.codenames import generate_codename
 from securedrop.domain.instance import current_config
-from securedrop.domain.replies import send_reply
 from securedrop.domain.sources import create_source
-from securedrop.domain.submissions import Upload, store_submission
+from securedrop.domain.submissions import Upload
 from securedrop.models import Journalist
 from securedrop.services import Services
 
@@ -46,27 +45,19 @@ def seed_sources(session: Session, services: Services, journalist: Journalist, c
     Returns their codenames, which exist only in this return value: they are printed
     once for the developer and never written anywhere.
     """
-    config = current_config(session)
+    submissions = services.submissions(session, current_config(session))
+    replies = services.replies(session)
     codenames = []
     for number in range(1, count + 1):
         codename = generate_codename("en")
         source = create_source(session, services.pgp, services.hasher.derive(codename))
         document = f"Demo document {number}: quarterly figures nobody was meant to see.\n" * 20
-        store_submission(
-            session,
-            services.store,
-            services.pgp,
-            services.hasher,
+        submissions.submit(
             source,
-            config,
             f"Hello, this is demo source {number}. I have documents about the budget.",
             Upload(io.BytesIO(document.encode()), f"figures-{number}.txt", len(document)),
-            services.settings.max_document_bytes,
         )
-        send_reply(
-            session,
-            services.store,
-            services.pgp,
+        replies.send(
             source,
             journalist,
             f"Thank you, demo source {number}. We are looking into it.",

@@ -84,8 +84,13 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def install(app: Flask, configured: tuple[str, ...], default: str, translations_dir: Path | None = None) -> None:
-    """Wire flask-babel: `?l=` → remembered choice → Accept-Language → default → en_US."""
+def install(
+    app: Flask, configured: tuple[str, ...], default: str, translations_dir: Path | None = None
+) -> tuple[str, ...]:
+    """Wire flask-babel: `?l=` → remembered choice → Accept-Language → default → en_US.
+
+    Returns the locales that can actually be shown (for the app state).
+    """
     supported = available_locales(configured, translations_dir)
     fallback = default if default in supported else FALLBACK
 
@@ -108,7 +113,6 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations_dir or TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = FALLBACK
     Babel(app, locale_selector=select_locale)
-    app.extensions["securedrop.locales"] = supported
     menu = [LanguageChoice(code, native_name(code), bcp47(code)) for code in supported]
 
     @app.context_processor
@@ -120,3 +124,5 @@ def install(app: Flask, configured: tuple[str, ...], default: str, translations_
             "current_locale": current,
             "language_menu": menu if len(menu) > 1 else [],
         }
+
+    return tuple(supported)

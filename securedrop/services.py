@@ -1,4 +1,5 @@
-"""The composition root: builds each collaborator once from Settings, for apps and the CLI."""
+"""The composition root: builds each collaborator once from Settings, and the per-request
+domain services from them, for the apps, the CLI and the worker."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from securedrop import db
 from securedrop.config import Settings
 from securedrop.crypto.derivation import CodenameHasher
 from securedrop.crypto.openpgp import OpenPGP
+from securedrop.domain.collections import Downloads
+from securedrop.domain.replies import Replies
+from securedrop.domain.submissions import SubmissionLimits, Submissions
+from securedrop.models import InstanceConfig
 from securedrop.storage.store import Store
 
 
@@ -22,6 +27,17 @@ class Services:
     hasher: CodenameHasher
     pgp: OpenPGP
     store: Store
+
+    def submissions(self, session: Session, config: InstanceConfig) -> Submissions:
+        """Submissions within `session`'s unit of work, under `config`'s preferences."""
+        limits = SubmissionLimits(config=config, max_document_bytes=self.settings.max_document_bytes)
+        return Submissions(session=session, store=self.store, pgp=self.pgp, hasher=self.hasher, limits=limits)
+
+    def replies(self, session: Session) -> Replies:
+        return Replies(session=session, store=self.store, pgp=self.pgp)
+
+    def downloads(self, session: Session) -> Downloads:
+        return Downloads(session=session, store=self.store, tmp_dir=self.settings.tmp_dir)
 
 
 def build_services(settings: Settings) -> Services:

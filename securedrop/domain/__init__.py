@@ -9,6 +9,10 @@ class NotFound(DomainError):
     """Raised when a source, file or reply does not exist (or is not the caller's)."""
 
 
+class NothingSelected(DomainError):
+    """Raised when a bulk action names no source or file."""
+
+
 class SourceCreationError(DomainError):
     """Raised when a new source cannot be created (id collision, no free designation)."""
 

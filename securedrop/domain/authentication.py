@@ -80,7 +80,7 @@ def consume_code(session: Session, journalist: Journalist, code: str, now: datet
             .values(last_totp_step=step)
             .execution_options(synchronize_session=False, **{NOT_SERVED: True})
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult, typed as Result
             raise LoginFailed()
         journalist.last_totp_step = step
         return
@@ -93,7 +93,7 @@ def consume_code(session: Session, journalist: Journalist, code: str, now: datet
         .values(hotp_counter=counter + 1)
         .execution_options(synchronize_session=False, **{NOT_SERVED: True})
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult, typed as Result
         raise LoginFailed()
     journalist.hotp_counter = counter + 1
 

@@ -1,4 +1,4 @@
-"""One source's collection: its conversation, downloads, seen-records, deletions, zips."""
+"""One source's collection: downloads, deletions and zips of its files."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from securedrop import db
-from securedrop.domain import DomainError, NotFound
-from securedrop.domain.versions import SYNC_SOURCES
-from securedrop.models import Reply, SeenFile, SeenMessage, SeenReply, Source, Submission
+from securedrop.domain import DomainError, NotFound, NothingSelected
+from securedrop.domain.seen import mark_seen
+from securedrop.models import Reply, SeenFile, SeenMessage, Source, Submission
 from securedrop.models.journalists import Journalist
 from securedrop.storage import PathError
 from securedrop.storage.names import interaction_number, is_valid_stored_name
@@ -29,25 +27,8 @@ class InvalidFileName(DomainError):
     """Raised when a requested file name breaks the naming rule (`..`, `/`, odd characters)."""
 
 
-class NothingSelected(DomainError):
-    """Raised when a bulk action names no source or file."""
-
-
 class NothingToDownload(DomainError):
     """Raised when the selected sources have no (unread) submissions to zip."""
-
-
-@dataclass(frozen=True)
-class Item:
-    """One entry of a conversation, as the source page lists it."""
-
-    filename: str
-    number: int
-    kind: str  # "message", "document" or "reply"
-    size: int
-    seen: bool
-    author: str | None  # a reply's journalist
-    deleted_by_source: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,64 +42,6 @@ class Download:
 class ZipDownload:
     path: Path
     filename: str
-
-
-def mark_seen(session: Session, journalist_id: int, items: list[Submission | Reply]) -> None:
-    """Record that `journalist_id` has seen `items`; existing records are left alone."""
-    rows: dict[type, list[dict[str, int]]] = {SeenFile: [], SeenMessage: [], SeenReply: []}
-    for item in items:
-        if isinstance(item, Reply):
-            rows[SeenReply].append({"reply_id": item.id, "journalist_id": journalist_id})
-        elif item.is_message:
-            rows[SeenMessage].append({"message_id": item.id, "journalist_id": journalist_id})
-        else:
-            rows[SeenFile].append({"file_id": item.id, "journalist_id": journalist_id})
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    touched = {SYNC_SOURCES: tuple({item.source_id for item in items})}
-    for model, values in rows.items():
-        if values:
-            # Two tabs downloading the same file must not collide on the unique constraint.
-            session.execute(insert(model).values(values).on_conflict_do_nothing(), execution_options=touched)
-
-
-def conversation(session: Session, source: Source, journalist: Journalist) -> list[Item]:
-    """Messages, documents and replies in interaction order, each with this journalist's
-    seen flag."""
-    submissions = list(session.scalars(select(Submission).where(Submission.source_id == source.id)))
-    replies = list(session.scalars(select(Reply).where(Reply.source_id == source.id)))
-    seen_files = set(session.scalars(select(SeenFile.file_id).where(SeenFile.journalist_id == journalist.id)
-                                     .join(Submission, Submission.id == SeenFile.file_id)
-                                     .where(Submission.source_id == source.id)))
-    seen_messages = set(session.scalars(select(SeenMessage.message_id)
-                                        .where(SeenMessage.journalist_id == journalist.id)
-                                        .join(Submission, Submission.id == SeenMessage.message_id)
-                                        .where(Submission.source_id == source.id)))
-    items = [
-        Item(
-            filename=s.filename,
-            number=interaction_number(s.filename),
-            kind="message" if s.is_message else "document",
-            size=s.size,
-            seen=s.id in (seen_messages if s.is_message else seen_files),
-            author=None,
-        )
-        for s in submissions
-    ]
-    items += [
-        Item(
-            filename=r.filename,
-            number=interaction_number(r.filename),
-            kind="reply",
-            size=r.size,
-            seen=True,
-            author=r.journalist.username,
-            deleted_by_source=r.deleted_by_source,
-        )
-        for r in replies
-    ]
-    items.sort(key=lambda item: item.number)
-    return items
 
 
 def _find_item(session: Session, source: Source, filename: str) -> Submission | Reply:
@@ -152,19 +75,6 @@ def locate_file(store: Store, source: Source, item: Submission | Reply) -> Downl
         log.error("a stored file is missing from the store")
         raise NotFound(item.filename)
     return Download(path, item.filename, item.checksum)
-
-
-def open_item(session: Session, store: Store, source: Source, filename: str, journalist: Journalist) -> Download:
-    """One encrypted file to send as it is stored, marked seen by `journalist`.
-
-    Raises:
-        InvalidFileName: the name breaks the naming rule.
-        NotFound: the source has no such file (or it is missing from the store).
-    """
-    item = _find_item(session, source, filename)
-    download = locate_file(store, source, item)
-    mark_seen(session, journalist.id, [item])
-    return download
 
 
 def delete_loaded_items(session: Session, store: Store, source: Source, items: list[Submission | Reply]) -> None:
@@ -238,35 +148,52 @@ def all_submissions(session: Session, sources: list[Source]) -> list[Submission]
     return list(session.scalars(select(Submission).where(Submission.source_id.in_(ids)))) if ids else []
 
 
-def zip_submissions(
-    session: Session,
-    store: Store,
-    tmp_dir: Path,
-    submissions: list[Submission],
-    journalist: Journalist,
-    now: datetime,
-    single: Source | None = None,
-) -> ZipDownload:
-    """A zip of encrypted submissions (marked seen), built in `tmp_dir`.
+@dataclass(frozen=True)
+class Downloads:
+    """Hands journalists encrypted files, one or zipped, and records that they saw them.
 
-    Entries are `<designation>/<n>_<date of last_updated>/<file>` (one source:
-    `<journalist_filename>/...`); the name is `<name>--YYYY-MM-DD--HH-MM-SS.zip`.
-
-    Raises:
-        NothingToDownload: `submissions` is empty.
-        ZipError: a stored file could not be read.
+    Built per request by the composition root (services.py).
     """
-    if not submissions:
-        raise NothingToDownload()
-    entries = []
-    for item in sorted(submissions, key=lambda s: (s.source_id, interaction_number(s.filename))):
-        source = item.source
-        folder = source.journalist_filename if single is not None else source.journalist_designation
-        number = interaction_number(item.filename)
-        arcname = f"{folder}/{number}_{source.last_updated.date().isoformat()}/{item.filename}"
-        entries.append(ZipEntry(store.path(source.filesystem_id, item.filename), arcname))
-    path = build_zip(tmp_dir, entries)
-    db.on_rollback(session, lambda: path.unlink(missing_ok=True))
-    mark_seen(session, journalist.id, list(submissions))
-    name = single.journalist_filename if single is not None else "all"
-    return ZipDownload(path, f"{name}--{now.strftime('%Y-%m-%d--%H-%M-%S')}.zip")
+
+    session: Session
+    store: Store
+    tmp_dir: Path
+
+    def open_item(self, source: Source, filename: str, journalist: Journalist) -> Download:
+        """One encrypted file to send as it is stored, marked seen by `journalist`.
+
+        Raises:
+            InvalidFileName: the name breaks the naming rule.
+            NotFound: the source has no such file (or it is missing from the store).
+        """
+        item = _find_item(self.session, source, filename)
+        download = locate_file(self.store, source, item)
+        mark_seen(self.session, journalist.id, [item])
+        return download
+
+    def zip(
+        self, submissions: list[Submission], journalist: Journalist, now: datetime, single: Source | None = None
+    ) -> ZipDownload:
+        """A zip of encrypted submissions (marked seen), built in the temporary directory.
+
+        Entries are `<designation>/<n>_<date of last_updated>/<file>` (one source:
+        `<journalist_filename>/...`); the name is `<name>--YYYY-MM-DD--HH-MM-SS.zip`.
+
+        Raises:
+            NothingToDownload: `submissions` is empty.
+            ZipError: a stored file could not be read.
+        """
+        if not submissions:
+            raise NothingToDownload()
+        entries = []
+        for item in sorted(submissions, key=lambda s: (s.source_id, interaction_number(s.filename))):
+            source = item.source
+            folder = source.journalist_filename if single is not None else source.journalist_designation
+            number = interaction_number(item.filename)
+            arcname = f"{folder}/{number}_{source.last_updated.date().isoformat()}/{item.filename}"
+            entries.append(ZipEntry(self.store.path(source.filesystem_id, item.filename), arcname))
+        path = build_zip(self.tmp_dir, entries)
+        db.on_rollback(self.session, lambda: path.unlink(missing_ok=True))
+        mark_seen(self.session, journalist.id, list(submissions))
+        name = single.journalist_filename if single is not None else "all"
+        return ZipDownload(path, f"{name}--{now.strftime('%Y-%m-%d--%H-%M-%S')}.zip")

@@ -17,14 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from securedrop.domain import DomainError, NotFound
-from securedrop.domain.api_listing import live_source
-from securedrop.domain.api_replies import NotEncrypted, ReplyUUIDInUse, store_encrypted_reply
-from securedrop.domain.collections import delete_loaded_items, mark_seen
-from securedrop.domain.index import set_starred
-from securedrop.domain.sources import delete_source, live_conditions
+from securedrop.domain.collections import delete_loaded_items
+from securedrop.domain.replies import NotEncrypted, Replies, ReplyUUIDInUse
+from securedrop.domain.seen import mark_seen
+from securedrop.domain.sources import delete_source, live_conditions, live_source_by_uuid, set_starred
 from securedrop.models import AppliedEvent, Journalist, Reply, Source, Submission
 from securedrop.storage.names import interaction_number
-from securedrop.storage.store import Store
 
 #: How long an applied event id is remembered (the Inbox retries within minutes).
 REMEMBER = timedelta(hours=24)
@@ -72,27 +70,9 @@ class AlreadyApplied(DomainError):
     """Raised when this event id was applied (or is being applied) already: answer 208."""
 
 
-def claim(session: Session, event: Event, journalist: Journalist, now: datetime) -> None:
-    """Record the event id before applying it; expired ids are forgotten on the way.
-
-    Raises:
-        AlreadyApplied: the id is recorded (by any journalist). A concurrent request
-            holding the same id makes this wait for it, then refuses.
-    """
-    session.execute(delete(AppliedEvent).where(AppliedEvent.recorded_at < now - REMEMBER))
-    if session.get(AppliedEvent, event.event_id) is not None:
-        raise AlreadyApplied(event.event_id)
-    try:
-        with session.begin_nested():
-            session.add(AppliedEvent(event_id=event.event_id, journalist_id=journalist.id, status=102,
-                                     recorded_at=now))
-    except IntegrityError as exc:
-        raise AlreadyApplied(event.event_id) from exc
-
-
 def _source(session: Session, source_uuid: str | None, missing: int) -> Source:
     try:
-        return live_source(session, source_uuid or "")
+        return live_source_by_uuid(session, source_uuid or "")
     except NotFound as exc:
         raise EventFailed(missing, "source not found") from exc
 
@@ -115,46 +95,52 @@ def _item(session: Session, item_uuid: str | None) -> tuple[Source, Submission |
     raise EventFailed(410, "item not found")
 
 
-def _reply_sent(session: Session, store: Store, journalist: Journalist, event: Event, changed: Changed) -> None:
-    source = _source(session, event.source_uuid, 404)
-    reply_uuid = event.data["uuid"]
-    # The uuid names an item: it must be free among submissions as well as replies.
-    if session.scalar(select(Submission.id).where(Submission.uuid == reply_uuid)) is not None:
-        raise EventFailed(409, "That UUID is already in use.")
-    try:
-        store_encrypted_reply(session, store, source, journalist, event.data["reply"], reply_uuid)
-    except NotEncrypted as exc:
-        raise EventFailed(400, "You must encrypt replies client side") from exc
-    except ReplyUUIDInUse as exc:
-        raise EventFailed(409, "That UUID is already in use.") from exc
-    changed.sources.add(source.uuid)
-    changed.items.add(reply_uuid)
+@dataclass(frozen=True)
+class Events:
+    """Applies events within one unit of work, through the replies service for `reply_sent`."""
 
+    replies: Replies
 
-def apply_event(
-    session: Session, store: Store, journalist: Journalist, event: Event, source_version: Callable[[str], str | None]
-) -> Changed:
-    """Apply one claimed event; `source_version` gives a source record's current version.
+    @property
+    def session(self) -> Session:
+        return self.replies.session
 
-    Raises:
-        EventFailed: the status and message to report; the caller rolls back.
-    """
-    changed = Changed()
-    kind = event.type
-    if kind in RETIRED:
-        raise EventFailed(501, "event type not supported")
-    if kind == "reply_sent":
-        _reply_sent(session, store, journalist, event, changed)
-    elif kind == "item_deleted":
-        source, item = _item(session, event.item_uuid)
-        delete_loaded_items(session, store, source, [item])
+    def claim(self, event: Event, journalist: Journalist, now: datetime) -> None:
+        """Record the event id before applying it; expired ids are forgotten on the way.
+
+        Raises:
+            AlreadyApplied: the id is recorded (by any journalist). A concurrent request
+                holding the same id makes this wait for it, then refuses.
+        """
+        session = self.session
+        session.execute(delete(AppliedEvent).where(AppliedEvent.recorded_at < now - REMEMBER))
+        if session.get(AppliedEvent, event.event_id) is not None:
+            raise AlreadyApplied(event.event_id)
+        try:
+            with session.begin_nested():
+                session.add(AppliedEvent(event_id=event.event_id, journalist_id=journalist.id, status=102,
+                                         recorded_at=now))
+        except IntegrityError as exc:
+            raise AlreadyApplied(event.event_id) from exc
+
+    def _reply_sent(self, journalist: Journalist, event: Event, changed: Changed) -> None:
+        source = _source(self.session, event.source_uuid, 404)
+        reply_uuid = event.data["uuid"]
+        # The uuid names an item: it must be free among submissions as well as replies.
+        if self.session.scalar(select(Submission.id).where(Submission.uuid == reply_uuid)) is not None:
+            raise EventFailed(409, "That UUID is already in use.")
+        try:
+            self.replies.store_encrypted(source, journalist, event.data["reply"], reply_uuid)
+        except NotEncrypted as exc:
+            raise EventFailed(400, "You must encrypt replies client side") from exc
+        except ReplyUUIDInUse as exc:
+            raise EventFailed(409, "That UUID is already in use.") from exc
         changed.sources.add(source.uuid)
-        changed.items.add(item.uuid)
-    elif kind in ("source_starred", "source_unstarred"):
-        source = _source(session, event.source_uuid, 404)
-        set_starred([source], kind == "source_starred")
-        changed.sources.add(source.uuid)
-    else:
+        changed.items.add(reply_uuid)
+
+    def _on_source(self, journalist: Journalist, event: Event, changed: Changed,
+                   source_version: Callable[[str], str | None]) -> None:
+        session, store, kind = self.session, self.replies.store, event.type
         source = _source(session, event.source_uuid, 410)
         changed.sources.add(source.uuid)
         if kind == "source_deleted":
@@ -173,8 +159,32 @@ def apply_event(
             mark_seen(session, journalist.id, items)
         else:  # unreachable: the web layer admits HANDLED and RETIRED types only
             raise EventFailed(501, "event type not supported")
-    session.flush()
-    record = session.get(AppliedEvent, event.event_id)
-    if record is not None:
-        record.status = 200
-    return changed
+
+    def apply(self, journalist: Journalist, event: Event, source_version: Callable[[str], str | None]) -> Changed:
+        """Apply one claimed event; `source_version` gives a source record's current version.
+
+        Raises:
+            EventFailed: the status and message to report; the caller rolls back.
+        """
+        changed = Changed()
+        kind = event.type
+        if kind in RETIRED:
+            raise EventFailed(501, "event type not supported")
+        if kind == "reply_sent":
+            self._reply_sent(journalist, event, changed)
+        elif kind == "item_deleted":
+            source, item = _item(self.session, event.item_uuid)
+            delete_loaded_items(self.session, self.replies.store, source, [item])
+            changed.sources.add(source.uuid)
+            changed.items.add(item.uuid)
+        elif kind in ("source_starred", "source_unstarred"):
+            source = _source(self.session, event.source_uuid, 404)
+            set_starred([source], kind == "source_starred")
+            changed.sources.add(source.uuid)
+        else:
+            self._on_source(journalist, event, changed, source_version)
+        self.session.flush()
+        record = self.session.get(AppliedEvent, event.event_id)
+        if record is not None:
+            record.status = 200
+        return changed

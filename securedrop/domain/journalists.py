@@ -125,32 +125,47 @@ def list_journalists(session: Session) -> list[Journalist]:
     )
 
 
-def create_journalist(
-    session: Session,
-    username: str,
-    passphrase: str,
-    offered: str | None,
-    two_factor: TwoFactor,
-    is_admin: bool = False,
-    first_name: str | None = None,
-    last_name: str | None = None,
-) -> Journalist:
+@dataclass(frozen=True)
+class NewAccount:
+    """What an admin (or the CLI) gives for a new account; `offered` is the passphrase the
+    server offered, which `passphrase` must equal."""
+
+    username: str
+    passphrase: str
+    offered: str | None
+    two_factor: TwoFactor
+    is_admin: bool = False
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountEdit:
+    """An admin's edit of another account."""
+
+    username: str
+    first_name: str | None
+    last_name: str | None
+    is_admin: bool
+
+
+def create_journalist(session: Session, account: NewAccount) -> Journalist:
     """A new account with the server-offered passphrase (hashed with argon2id).
 
     Raises:
         InvalidUsername, UsernameTaken, NameTooLong, InvalidPassphrase: nothing is created.
     """
-    username = _check_username(session, username)
-    first, last = _check_name(first_name), _check_name(last_name)
-    _check_offered(passphrase, offered)
+    username = _check_username(session, account.username)
+    first, last = _check_name(account.first_name), _check_name(account.last_name)
+    _check_offered(account.passphrase, account.offered)
     journalist = Journalist(
         username=username,
         first_name=first,
         last_name=last,
-        is_admin=is_admin,
-        passphrase_hash=passwords.hash_passphrase(passphrase),
-        otp_secret=two_factor.secret,
-        is_totp=two_factor.is_totp,
+        is_admin=account.is_admin,
+        passphrase_hash=passwords.hash_passphrase(account.passphrase),
+        otp_secret=account.two_factor.secret,
+        is_totp=account.two_factor.is_totp,
         hotp_counter=0,
         last_totp_step=0,
     )
@@ -169,14 +184,7 @@ def update_names(session: Session, journalist: Journalist, first_name: str | Non
     journalist.first_name, journalist.last_name = first, last
 
 
-def update_account(
-    session: Session,
-    journalist: Journalist,
-    username: str,
-    first_name: str | None,
-    last_name: str | None,
-    is_admin: bool,
-) -> None:
+def update_account(session: Session, journalist: Journalist, edit: AccountEdit) -> None:
     """An admin's edit of username, names and admin flag.
 
     Raises:
@@ -185,10 +193,10 @@ def update_account(
     """
     if journalist.username == DELETED_USERNAME:
         raise ProtectedAccount()
-    new_username = _check_username(session, username, exclude_id=journalist.id)
-    first, last = _check_name(first_name), _check_name(last_name)
+    new_username = _check_username(session, edit.username, exclude_id=journalist.id)
+    first, last = _check_name(edit.first_name), _check_name(edit.last_name)
     journalist.username, journalist.first_name, journalist.last_name = new_username, first, last
-    journalist.is_admin = is_admin
+    journalist.is_admin = edit.is_admin
 
 
 def set_passphrase(session: Session, journalist: Journalist, passphrase: str, offered: str | None) -> None:
@@ -241,7 +249,7 @@ def deleted_user(session: Session) -> Journalist:
 
 def _move_seen(session: Session, model: type, item_column: str, old_id: int, new_id: int) -> None:
     table_item = getattr(model, item_column)
-    other = model.__table__.alias("other")  # type: ignore[attr-defined]
+    other = model.__table__.alias("other")  # type: ignore[attr-defined]  # model is any seen-table class
     duplicate = exists().where(
         and_(other.c.journalist_id == new_id, getattr(other.c, item_column) == table_item)
     )
@@ -249,11 +257,11 @@ def _move_seen(session: Session, model: type, item_column: str, old_id: int, new
     # those rows rather than break the unique constraint, then move the rest.
     quiet = {"synchronize_session": False}
     session.execute(
-        delete(model).where(model.journalist_id == old_id, duplicate),  # type: ignore[attr-defined]
+        delete(model).where(model.journalist_id == old_id, duplicate),  # type: ignore[attr-defined]  # as above
         execution_options=quiet,
     )
     session.execute(
-        update(model).where(model.journalist_id == old_id).values(journalist_id=new_id),  # type: ignore[attr-defined]
+        update(model).where(model.journalist_id == old_id).values(journalist_id=new_id),  # type: ignore[attr-defined]  # as above
         execution_options=quiet,
     )
 

@@ -1,4 +1,4 @@
-"""Source accounts: create from a codename's derivations, find by codename, unlock the key, delete."""
+"""Sources: creation, login, the live-source lookups (by filesystem id or uuid), selection, stars, deletion."""
 
 from __future__ import annotations
 
@@ -15,14 +15,17 @@ from securedrop.crypto.codenames import generate_designation
 from securedrop.crypto.derivation import CodenameHasher, SourceSecrets
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.crypto.sealing import derive_key, seal, unseal
-from securedrop.domain import SourceCreationError
+from securedrop.domain import NotFound, NothingSelected, SourceCreationError
 from securedrop.domain.versions import SYNC_SOURCES
 from securedrop.models import Source
 from securedrop.storage.store import StagedFile, Store
 
 log = logging.getLogger(__name__)
 
+
 MAX_DESIGNATION_DRAWS = 50
+
+
 _SEAL_PURPOSE = b"securedrop source secret key v1"
 
 
@@ -136,6 +139,8 @@ def delete_source(session: Session, store: Store, source: Source) -> None:
 
 #: Pending sources (never submitted) kept no matter their age, newest first.
 KEEP_NEWEST_PENDING = 100
+
+
 PENDING_MAX_AGE = timedelta(days=1)
 
 
@@ -156,3 +161,50 @@ def purge_pending_sources(session: Session, store: Store, now: datetime) -> int:
             delete_source(session, store, source)
             purged += 1
     return purged
+
+
+def live_source_by_filesystem_id(session: Session, filesystem_id: str) -> Source:
+    """The live source with this id.
+
+    Raises:
+        NotFound: unknown or pending.
+    """
+    source: Source | None = session.scalar(
+        select(Source).where(Source.filesystem_id == filesystem_id, *live_conditions())
+    )
+    if source is None:
+        raise NotFound(filesystem_id)
+    return source
+
+
+def selected_sources(session: Session, filesystem_ids: list[str]) -> list[Source]:
+    """The live sources named by a bulk form, in a stable order.
+
+    Raises:
+        NothingSelected: none named.
+        NotFound: one is unknown; the action must not half-apply.
+    """
+    wanted = list(dict.fromkeys(filesystem_ids))
+    if not wanted:
+        raise NothingSelected()
+    found = list(
+        session.scalars(
+            select(Source).where(Source.filesystem_id.in_(wanted), *live_conditions()).order_by(Source.id)
+        )
+    )
+    if len(found) != len(wanted):
+        raise NotFound("source")
+    return found
+
+
+def set_starred(sources: list[Source], starred: bool) -> None:
+    for source in sources:
+        source.is_starred = starred
+
+
+def live_source_by_uuid(session: Session, source_uuid: str) -> Source:
+    """Raises: NotFound: unknown (or malformed) uuid, or a pending source."""
+    source = session.scalar(select(Source).where(Source.uuid == source_uuid, *live_conditions()))
+    if source is None:
+        raise NotFound(source_uuid)
+    return source

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from securedrop import i18n
@@ -15,8 +15,9 @@ from securedrop.config import Settings
 from securedrop.journalist_app import account, admin, admin_config, col, errors, main, onion_keys
 from securedrop.journalist_app.context import load_journalist
 from securedrop.services import Services, build_services
-from securedrop.web import headers, partials, transaction
-from securedrop.web.sessions import ServerSessionInterface
+from securedrop.web import headers, partials, state, transaction
+from securedrop.web.sessions import Renewal, ServerSessionInterface
+from securedrop.web.state import AppState, request_state
 
 #: Replies are at most 100,000 characters and logos 512 KiB; nothing bigger is legitimate.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
@@ -35,17 +36,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,  # onion services are plain HTTP at the app
         TEMPLATES_AUTO_RELOAD=settings.dev,
     )
-    app.extensions["securedrop.services"] = services
     app.session_interface = ServerSessionInterface(
         services.sessions,
         "journalist",
         timedelta(hours=2),
-        renew_within=timedelta(minutes=30),
-        max_renewals=5,
+        Renewal(within=timedelta(minutes=30), max_renewals=5),
     )
-    CSRFProtect(app)
-    i18n.install(app, settings.supported_locales, settings.default_locale)
-    transaction.install(app, services.sessions)
+    csrf = CSRFProtect(app)
+    locales = i18n.install(app, settings.supported_locales, settings.default_locale)
+    state.install(app, AppState(services=services, locales=locales))
+    transaction.install(app)
     partials.install(app)
     headers.install(app, strip_validators=False)
     app.before_request(load_journalist)
@@ -55,7 +55,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
 
     @app.context_processor
     def _context() -> dict[str, Any]:
-        return {"current_user": g.get("journalist")}
+        return {"current_user": request_state().journalist}
 
-    install_api(app)
+    install_api(app, csrf)
     return app

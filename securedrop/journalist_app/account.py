@@ -11,9 +11,11 @@ from securedrop.crypto.otp import InvalidHOTPSecret
 from securedrop.domain import authentication as auth
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app import offers, twofactor
-from securedrop.journalist_app.context import commit_now, journalist
-from securedrop.web.context import now
-from securedrop.web.transaction import current_db
+from securedrop.journalist_app.context import journalist
+from securedrop.journalist_app.forms import HOTPSecretForm, NameForm, NewPassphraseForm, TokenForm
+from securedrop.models.journalists import Journalist
+from securedrop.web.state import current_db, now
+from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
@@ -31,17 +33,26 @@ def name_too_long() -> str:
 
 
 @blueprint.route("/account")
-def edit() -> str:
+def edit() -> tuple[str, int]:
     me = journalist()
-    return render_template("account.html", offered=offers.offer(me.id))
+    return _render_account(me)
+
+
+def _render_account(me: Journalist, status: int = 200) -> tuple[str, int]:
+    """The account page, its name fields showing the stored names."""
+    return render_template(
+        "account.html",
+        offered=offers.offer(me.id),
+        name_form=NameForm(formdata=None, obj=me),
+        passphrase_form=NewPassphraseForm(formdata=None),
+    ), status
 
 
 @blueprint.route("/change-name", methods=["POST"])
 def change_name() -> Any:
+    form = NameForm()
     try:
-        accounts.update_names(
-            current_db(), journalist(), request.form.get("first_name"), request.form.get("last_name")
-        )
+        accounts.update_names(current_db(), journalist(), form.first_name.data, form.last_name.data)
     except accounts.NameTooLong:
         flash(name_too_long(), "error")
         return redirect(url_for("account.edit"))
@@ -53,24 +64,27 @@ def change_name() -> Any:
 def new_password() -> Any:
     me = journalist()
     session = current_db()
+    form = NewPassphraseForm()
     try:
-        auth.verify_credentials(
-            session, me, request.form.get("current_password", ""), request.form.get("token", ""), now()
-        )
+        # The attempt and the consumed code count even when refused, as at login.
+        with recorded_even_if_refused() as attempt:
+            attempted = attempt.get(Journalist, me.id)
+            assert attempted is not None  # load_journalist found it in this request
+            auth.verify_credentials(
+                attempt, attempted, form.current_password.data or "", form.token.data or "", now()
+            )
     except auth.LoginFailed as exc:
-        commit_now()  # the attempt and the consumed code count, as at login
         flash(gettext("Incorrect passphrase or two-factor code."), "error")
         if isinstance(exc, auth.LoginThrottled):
             flash(gettext("Please wait at least %(num)d seconds before trying again.",
                           num=int(auth.THROTTLE_WINDOW.total_seconds())), "hint")
-        return render_template("account.html", offered=offers.offer(me.id)), 403
-    passphrase = request.form.get("password", "")
+        return _render_account(me, 403)
+    passphrase = form.password.data or ""
     try:
         accounts.set_passphrase(session, me, passphrase, offers.offered(me.id))
     except accounts.InvalidPassphrase:
-        commit_now()
         flash(gettext("The passphrase you submitted is not the one offered. Passphrase not changed."), "error")
-        return render_template("account.html", offered=offers.offer(me.id)), 400
+        return _render_account(me, 400)
     offers.forget()
     # Every session of this account, this one included, has just ended.
     return render_template(
@@ -91,7 +105,7 @@ def reset_hotp() -> Any:
     if request.method == "GET":
         return render_template("hotp_secret.html", action=url_for("account.reset_hotp"), target=journalist())
     try:
-        two_factor = accounts.TwoFactor.from_hotp_hex(request.form.get("otp_secret", ""))
+        two_factor = accounts.TwoFactor.from_hotp_hex(HOTPSecretForm().otp_secret.data or "")
     except InvalidHOTPSecret:
         flash(hotp_secret_error(), "error")
         return render_template("hotp_secret.html", action=url_for("account.reset_hotp"), target=journalist()), 400
@@ -110,7 +124,7 @@ def verify_2fa() -> Any:
     action = url_for("account.verify_2fa")
     if request.method == "GET":
         return twofactor.render_verify(me, pending, action)
-    if not twofactor.finish(me, request.form.get("token", "")):
+    if not twofactor.finish(me, TokenForm().token.data or ""):
         flash(verify_failed(), "error")
         return twofactor.render_verify(me, pending, action, 400)
     return render_template(

@@ -16,8 +16,16 @@ from securedrop.domain.authentication import DELETED_USERNAME
 from securedrop.journalist_app import offers, twofactor
 from securedrop.journalist_app.account import hotp_secret_error, name_too_long, verify_failed
 from securedrop.journalist_app.context import journalist, require_admin
+from securedrop.journalist_app.forms import (
+    AccountForm,
+    HOTPSecretForm,
+    NewAccountForm,
+    OfferedPassphraseForm,
+    TokenForm,
+    UserIdForm,
+)
 from securedrop.models.journalists import Journalist
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
@@ -36,11 +44,11 @@ def _user(user_id: int) -> Journalist:
     return user
 
 
-def _user_from_form() -> Journalist:
-    try:
-        return _user(int(request.form.get("uid", "")))
-    except ValueError:
+def _user_from(form: UserIdForm) -> Journalist:
+    user_id = form.user_id()
+    if user_id is None:
         abort(400, gettext("No such user."))
+    return _user(user_id)
 
 
 def _account_error(exc: accounts.AccountError) -> str:
@@ -64,27 +72,26 @@ def index() -> str:
 @blueprint.route("/add", methods=["GET", "POST"])
 def add_user() -> Any:
     if request.method == "GET":
-        return render_template("admin_add.html", offered=offers.offer("new"), form={})
-    form = request.form
+        return render_template("admin_add.html", offered=offers.offer("new"), form=NewAccountForm(formdata=None))
+    form = NewAccountForm()
     try:
-        if form.get("otp_type", "totp") == "hotp":
-            two_factor = accounts.TwoFactor.from_hotp_hex(form.get("otp_secret", ""))
+        if form.wants_hotp():
+            two_factor = accounts.TwoFactor.from_hotp_hex(form.otp_secret.data or "")
         else:
             two_factor = accounts.TwoFactor.new_totp()
     except InvalidHOTPSecret:
         flash(hotp_secret_error(), "error")
         return render_template("admin_add.html", offered=offers.offer("new"), form=form), 400
     try:
-        user = accounts.create_journalist(
-            current_db(),
-            form.get("username", ""),
-            form.get("password", ""),
-            offers.offered("new"),
-            two_factor,
-            is_admin=bool(form.get("is_admin")),
-            first_name=form.get("first_name"),
-            last_name=form.get("last_name"),
-        )
+        user = accounts.create_journalist(current_db(), accounts.NewAccount(
+            username=form.username.data or "",
+            passphrase=form.password.data or "",
+            offered=offers.offered("new"),
+            two_factor=two_factor,
+            is_admin=bool(form.is_admin.data),
+            first_name=form.first_name.data,
+            last_name=form.last_name.data,
+        ))
     except accounts.AccountError as exc:
         flash(_account_error(exc), "error")
         return render_template("admin_add.html", offered=offers.offer("new"), form=form), 400
@@ -99,11 +106,14 @@ def add_user() -> Any:
 def edit_user(user_id: int) -> Any:
     user = _user(user_id)
     if request.method == "POST":
+        form = AccountForm()
         try:
-            accounts.update_account(
-                current_db(), user, request.form.get("username", ""), request.form.get("first_name"),
-                request.form.get("last_name"), bool(request.form.get("is_admin")),
-            )
+            accounts.update_account(current_db(), user, accounts.AccountEdit(
+                username=form.username.data or "",
+                first_name=form.first_name.data,
+                last_name=form.last_name.data,
+                is_admin=bool(form.is_admin.data),
+            ))
         except accounts.AccountError as exc:
             flash(_account_error(exc), "error")
             return _render_edit(user, 400)
@@ -122,7 +132,7 @@ def set_password(user_id: int) -> Any:
     user = _user(user_id)
     if user.id == journalist().id:
         abort(403, gettext("Change your own passphrase on your account page."))
-    passphrase = request.form.get("password", "")
+    passphrase = OfferedPassphraseForm().password.data or ""
     try:
         accounts.set_passphrase(current_db(), user, passphrase, offers.offered(user.id))
     except accounts.AccountError as exc:
@@ -134,7 +144,7 @@ def set_password(user_id: int) -> Any:
 
 @blueprint.route("/reset-2fa-totp", methods=["POST"])
 def reset_totp() -> Response:
-    user = _user_from_form()
+    user = _user_from(UserIdForm())
     twofactor.begin(user, accounts.TwoFactor.new_totp())
     return redirect(url_for("admin.verify_2fa", uid=user.id))
 
@@ -147,9 +157,10 @@ def reset_hotp() -> Any:
         except ValueError:
             abort(400, gettext("No such user."))
         return render_template("hotp_secret.html", action=url_for("admin.reset_hotp"), target=user)
-    user = _user_from_form()
+    form = HOTPSecretForm()
+    user = _user_from(form)
     try:
-        two_factor = accounts.TwoFactor.from_hotp_hex(request.form.get("otp_secret", ""))
+        two_factor = accounts.TwoFactor.from_hotp_hex(form.otp_secret.data or "")
     except InvalidHOTPSecret:
         flash(hotp_secret_error(), "error")
         return render_template("hotp_secret.html", action=url_for("admin.reset_hotp"), target=user), 400
@@ -170,7 +181,7 @@ def verify_2fa() -> Any:
     action = url_for("admin.verify_2fa", uid=user.id)
     if request.method == "GET":
         return twofactor.render_verify(user, pending, action)
-    if not twofactor.finish(user, request.form.get("token", "")):
+    if not twofactor.finish(user, TokenForm().token.data or ""):
         flash(verify_failed(), "error")
         return twofactor.render_verify(user, pending, action, 400)
     if user.id == journalist().id:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
-from securedrop.domain import instance_admin as settings_domain
+from securedrop.domain import instance as settings_domain
 from securedrop.domain.instance import current_config
 from securedrop.journalist_app.context import journalist, require_admin
-from securedrop.web.context import services
-from securedrop.web.transaction import current_db
+from securedrop.journalist_app.forms import LogoForm, OrganizationNameForm, SubmissionPreferencesForm
+from securedrop.web.state import current_db, services
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("admin_config", __name__, url_prefix="/admin")
@@ -34,7 +34,7 @@ def config() -> tuple[str, int]:
 @blueprint.route("/update-org-name", methods=["POST"])
 def update_org_name() -> Any:
     try:
-        settings_domain.set_organization_name(current_db(), request.form.get("organization_name", ""))
+        settings_domain.set_organization_name(current_db(), OrganizationNameForm().organization_name.data or "")
     except settings_domain.InvalidOrganizationName:
         flash(gettext("The organization name must be 1 to %(num)d characters long.",
                       num=settings_domain.MAX_ORGANIZATION_NAME_CHARS), "error")
@@ -45,13 +45,13 @@ def update_org_name() -> Any:
 
 @blueprint.route("/update-submission-preferences", methods=["POST"])
 def update_submission_preferences() -> Any:
+    form = SubmissionPreferencesForm()
     try:
         settings_domain.set_submission_preferences(
             current_db(),
-            allow_documents=not request.form.get("prevent_document_uploads"),
-            min_message_length=request.form.get("min_message_length", "0")
-            if request.form.get("prevent_short_messages") else 0,
-            reject_codename=bool(request.form.get("reject_codename_messages")),
+            allow_documents=not form.prevent_document_uploads.data,
+            min_message_length=form.minimum_length(),
+            reject_codename=bool(form.reject_codename_messages.data),
         )
     except settings_domain.InvalidMinimumLength:
         flash(gettext("The minimum message length must be a whole number from 0 to %(num)d.",
@@ -63,8 +63,8 @@ def update_submission_preferences() -> Any:
 
 @blueprint.route("/update-logo", methods=["POST"])
 def update_logo() -> Any:
-    upload: FileStorage | None = request.files.get("logo")
-    if upload is None or not upload.filename:
+    upload = LogoForm().logo.data
+    if not isinstance(upload, FileStorage) or not upload.filename:
         flash(gettext("Choose a PNG image to upload."), "error")
         return _render(400)
     data = upload.stream.read(settings_domain.MAX_LOGO_BYTES + 1)

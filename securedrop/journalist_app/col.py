@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
-from securedrop.domain import NotFound
+from securedrop.domain import NotFound, NothingSelected
 from securedrop.domain import collections as coll
-from securedrop.domain.index import live_source, selected_sources, set_starred
+from securedrop.domain.listings import conversation
 from securedrop.domain.replies import MAX_REPLY_CHARS
-from securedrop.domain.sources import delete_source
+from securedrop.domain.sources import delete_source, live_source_by_filesystem_id, selected_sources, set_starred
 from securedrop.journalist_app.context import journalist, render_error
+from securedrop.journalist_app.forms import BulkForm, ProcessForm
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
-from securedrop.web.context import now, services
 from securedrop.web.ranges import file_response
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, downloads, now, services
 
 blueprint = Blueprint("col", __name__)
 
@@ -28,7 +28,7 @@ PAGE_ACTIONS = ("download", "delete")
 
 def _source_or_404(filesystem_id: str) -> Source:
     try:
-        return live_source(current_db(), filesystem_id)
+        return live_source_by_filesystem_id(current_db(), filesystem_id)
     except NotFound:
         abort(404, gettext("No source with that ID could be found."))
 
@@ -45,11 +45,8 @@ def _send_zip(download: coll.ZipDownload) -> Response:
 
 
 def _zip(submissions: list[Any], single: Source | None, back: str) -> Response:
-    svc = services()
     try:
-        download = coll.zip_submissions(
-            current_db(), svc.store, svc.settings.tmp_dir, submissions, journalist(), now(), single
-        )
+        download = downloads().zip(submissions, journalist(), now(), single)
     except coll.NothingToDownload:
         flash(gettext("No unread submissions for the selected sources."), "error")
         return redirect(back)
@@ -61,7 +58,7 @@ def _zip(submissions: list[Any], single: Source | None, back: str) -> Response:
 @blueprint.route("/col/<filesystem_id>")
 def col(filesystem_id: str) -> str:
     source = _source_or_404(filesystem_id)
-    items = coll.conversation(current_db(), source, journalist())
+    items = conversation(current_db(), source, journalist())
     return render_template("col.html", source=source, items=items, max_reply_chars=MAX_REPLY_CHARS)
 
 
@@ -69,7 +66,7 @@ def col(filesystem_id: str) -> str:
 def download_single(filesystem_id: str, filename: str) -> Any:
     source = _source_or_404(filesystem_id)
     try:
-        item = coll.open_item(current_db(), services().store, source, filename, journalist())
+        item = downloads().open_item(source, filename, journalist())
     except coll.InvalidFileName:
         return render_error(gettext("That is not a valid file name."), 400)
     except NotFound:
@@ -86,18 +83,19 @@ def download_unread(filesystem_id: str) -> Response:
 
 @blueprint.route("/bulk", methods=["POST"])
 def bulk() -> Any:
-    source = _source_or_404(request.form.get("filesystem_id", ""))
-    action = request.form.get("action", "")
+    form = BulkForm()
+    source = _source_or_404(form.filesystem_id.data or "")
+    action = form.action.data or ""
     if action not in PAGE_ACTIONS:
         abort(400, gettext("Unknown action."))
     back = url_for("col.col", filesystem_id=source.filesystem_id)
-    filenames = request.form.getlist("doc_names_selected")
+    filenames = form.doc_names_selected.data or []
     try:
         if action == "download":
             submissions = coll.selected_submissions(current_db(), source, filenames)
             return _zip(submissions, source, back)
         count = coll.delete_items(current_db(), services().store, source, filenames)
-    except coll.NothingSelected:
+    except NothingSelected:
         flash(gettext("No files selected."), "error")
         return redirect(back)
     except coll.InvalidFileName:
@@ -110,13 +108,14 @@ def bulk() -> Any:
 
 @blueprint.route("/col/process", methods=["POST"])
 def process() -> Any:
-    action = request.form.get("action", "")
+    form = ProcessForm()
+    action = form.action.data or ""
     if action not in INDEX_ACTIONS:
         abort(400, gettext("Unknown action."))
     session = current_db()
     try:
-        sources = selected_sources(session, request.form.getlist("cols_selected"))
-    except coll.NothingSelected:
+        sources = selected_sources(session, form.cols_selected.data or [])
+    except NothingSelected:
         flash(gettext("No collections selected."), "error")
         return redirect(url_for("main.index"))
     except NotFound:

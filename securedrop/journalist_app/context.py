@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
-from securedrop import db
 from securedrop.models.journalists import Journalist
-from securedrop.web.context import server_session
 from securedrop.web.sessions import is_stateless
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, request_state, server_session
 
 #: Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"main.login", "main.robots", "main.logo", "static"}
@@ -18,15 +16,9 @@ PUBLIC_ENDPOINTS = {"main.login", "main.robots", "main.logo", "static"}
 
 def journalist() -> Journalist:
     """The logged-in journalist (only inside login_required views)."""
-    found: Journalist | None = g.get("journalist")
+    found = request_state().journalist
     assert found is not None
     return found
-
-
-def commit_now() -> None:
-    """Commit before a 4xx answer: a failed login's attempt record and consumed code
-    must survive, or the throttle and the replay record would mean nothing."""
-    db.commit(current_db())
 
 
 def logged_out(message: str | None = None) -> Response:
@@ -38,7 +30,8 @@ def logged_out(message: str | None = None) -> Response:
 
 def load_journalist() -> Response | None:
     """Before each request: who is logged in; everyone else goes to the login page."""
-    g.journalist = None
+    state = request_state()
+    state.journalist = None
     if is_stateless(request.path):
         return None  # the API authenticates each call by token; static files are public
     sess = server_session()
@@ -46,7 +39,7 @@ def load_journalist() -> Response | None:
         found = current_db().get(Journalist, sess.journalist_id)
         if found is None:
             return logged_out(gettext("You have been logged out due to inactivity."))
-        g.journalist = found
+        state.journalist = found
         return None
     if request.endpoint in PUBLIC_ENDPOINTS:
         if sess.expired and request.endpoint == "main.login" and request.method == "GET":

@@ -1,15 +1,22 @@
-"""Translated error pages for the journalist interface; a CSRF failure ends the session."""
+"""The journalist app's error handlers: JSON under /api/, translated HTML pages elsewhere.
+
+One handler per exception class, registered on the app (blueprint handlers never see
+routing 404/405); each looks at the path, so nothing depends on registration order.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, flash, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from securedrop.web.context import server_session
+from securedrop.api.v1.errors import error_response, is_api_request
+from securedrop.journalist_app.forms import LoginForm
+from securedrop.web.state import server_session
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +37,18 @@ def describe(code: int) -> str:
 
 def install(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_failed(_exc: CSRFError) -> tuple[str, int]:
+    def csrf_failed(exc: CSRFError) -> Any:
+        if is_api_request():
+            return error_response(exc)  # not reached today: the API is CSRF-exempt
         # A missing or stale token may mean a forged request: end the session outright.
         server_session().destroy()
         flash(gettext("You have been logged out due to inactivity or a problem with your session."), "error")
-        return render_template("login.html"), 400
+        return render_template("login.html", form=LoginForm(formdata=None)), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> Any:
+        if is_api_request():
+            return error_response(exc)
         code = exc.code or 500
         # abort(code, message) carries a translated message; werkzeug's defaults are English.
         default = type(exc).description
@@ -45,6 +56,8 @@ def install(app: Flask) -> None:
         return render_template("error.html", code=code, description=message), code
 
     @app.errorhandler(Exception)
-    def internal(exc: Exception) -> tuple[str, int]:
+    def internal(exc: Exception) -> Any:
+        if is_api_request():
+            return error_response(exc)
         log.error("unhandled error: %s", type(exc).__name__)
         return render_template("error.html", code=500, description=describe(500)), 500

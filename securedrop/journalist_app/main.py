@@ -11,12 +11,14 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from securedrop.crypto.openpgp import OpenPGPError
 from securedrop.domain import NotFound, ReplyRejected
 from securedrop.domain import authentication as auth
-from securedrop.domain.index import list_sources, live_source
-from securedrop.domain.instance_admin import logo_path
-from securedrop.domain.replies import MAX_REPLY_CHARS, send_reply
-from securedrop.journalist_app.context import commit_now, journalist, render_error
-from securedrop.web.context import now, server_session, services
-from securedrop.web.transaction import current_db
+from securedrop.domain.instance import logo_path
+from securedrop.domain.listings import list_sources
+from securedrop.domain.replies import MAX_REPLY_CHARS
+from securedrop.domain.sources import live_source_by_filesystem_id
+from securedrop.journalist_app.context import journalist, render_error
+from securedrop.journalist_app.forms import LoginForm, ReplyForm
+from securedrop.web.state import current_db, now, replies, server_session, services
+from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("main", __name__)
 
@@ -36,26 +38,21 @@ def login() -> Any:
     sess = server_session()
     if sess.journalist_id is not None:
         return redirect(url_for("main.index"))
+    form = LoginForm()
     if request.method == "GET":
-        return render_template("login.html")
-    username = request.form.get("username", "").strip()
+        return render_template("login.html", form=form)
+    username = (form.username.data or "").strip()
     try:
-        found = auth.authenticate(
-            current_db(),
-            username,
-            request.form.get("password", ""),
-            request.form.get("token", ""),
-            now(),
-        )
+        # The attempt and the consumed code are kept even when the login is refused.
+        with recorded_even_if_refused() as attempt:
+            found = auth.authenticate(attempt, username, form.password.data or "", form.token.data or "", now())
     except auth.LoginFailed as exc:
-        commit_now()
         flash(gettext("Login failed."), "error")
         flash(login_failed_hint(exc), "hint")
-        return render_template("login.html", username=username), 401
+        form.username.data = username
+        return render_template("login.html", form=form), 401
     sess.restart()  # a new session id at login: no fixation
-    sess.journalist_id = found.id
-    # The record needs content to be written at all; the id itself is a column.
-    sess["since"] = int(now().timestamp())
+    sess.journalist_id = found.id  # an identity is always persisted
     return redirect(url_for("main.index"))
 
 
@@ -87,14 +84,14 @@ def index() -> str:
 
 @blueprint.route("/reply", methods=["POST"])
 def reply() -> Any:
-    svc = services()
     try:
-        source = live_source(current_db(), request.form.get("filesystem_id", ""))
+        form = ReplyForm()
+        source = live_source_by_filesystem_id(current_db(), form.filesystem_id.data or "")
     except NotFound:
         return render_error(gettext("No source with that ID could be found."), 404)
-    text = request.form.get("message", "")
+    text = form.message.data or ""
     try:
-        send_reply(current_db(), svc.store, svc.pgp, source, journalist(), text)
+        replies().send(source, journalist(), text)
     except ReplyRejected:
         if text.strip():
             flash(gettext("Your reply is longer than %(num)d characters.", num=MAX_REPLY_CHARS), "error")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from securedrop.crypto.passwords import generate_passphrase
-from securedrop.web.context import server_session
+from securedrop.web.state import server_session
 
 _KEY = "offered_passphrase"
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 
 from securedrop.domain import NotFound, onion_keys
 from securedrop.domain import journalists as accounts
 from securedrop.journalist_app.context import require_admin
-from securedrop.web.context import services
-from securedrop.web.transaction import current_db
+from securedrop.journalist_app.forms import DeviceKeyForm
+from securedrop.web.state import current_db, services
 
 blueprint = Blueprint("onion_keys", __name__, url_prefix="/admin/onion-keys")
 
@@ -34,13 +34,14 @@ def index() -> str:
 @blueprint.route("/issue", methods=["POST"])
 def issue() -> Response | str:
     try:
-        owner = accounts.get_journalist(current_db(), int(request.form.get("uid", "")))
-        issued = onion_keys.issue_key(current_db(), owner, request.form.get("device", ""))
+        form = DeviceKeyForm()
+        owner = accounts.get_journalist(current_db(), int(form.uid.data or ""))
+        issued = onion_keys.issue_key(current_db(), owner, form.device.data or "")
     except (ValueError, NotFound, accounts.ProtectedAccount):
         abort(400, gettext("No such user."))
     except onion_keys.InvalidDeviceName:
         flash(gettext("Give the device a name of 1 to 100 characters."), "error")
-        return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]
+        return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]  # werkzeug's Response
     address = _journalist_onion()
     return render_template(
         "onion_key_issued.html",
@@ -62,4 +63,4 @@ def revoke(key_uuid: str) -> Response:
                 device=row.device_name),
         "notification",
     )
-    return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]
+    return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]  # werkzeug's Response

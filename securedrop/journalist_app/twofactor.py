@@ -9,8 +9,7 @@ from securedrop.crypto import otp, qr
 from securedrop.domain import authentication as auth
 from securedrop.domain.journalists import TwoFactor, set_two_factor
 from securedrop.models.journalists import Journalist
-from securedrop.web.context import instance_config, now, server_session
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, instance_config, now, server_session
 
 _KEY = "pending_2fa"
 
@@ -48,7 +47,7 @@ def render_verify(target: Journalist, two_factor: TwoFactor, action: str, status
     if two_factor.is_totp:
         issuer = instance_config().organization_name
         # segno escapes nothing it draws from: the URI is ours, and the SVG holds only paths.
-        svg = Markup(qr.svg_markup(otp.provisioning_uri(two_factor.secret, target.username, issuer)))  # noqa: S704
+        svg = Markup(qr.svg_markup(otp.provisioning_uri(two_factor.secret, target.username, issuer)))  # noqa: S704 (our own URI, path-only SVG)
     return (
         render_template(
             "verify_2fa.html",

@@ -14,8 +14,9 @@ from securedrop.crypto.openpgp import SubmissionKeyError
 from securedrop.services import Services, build_services
 from securedrop.source_app import errors, views
 from securedrop.source_app.uploads import SpoolingRequest, close_spools
-from securedrop.web import headers, partials, transaction
+from securedrop.web import headers, partials, state, transaction
 from securedrop.web.sessions import ServerSessionInterface
+from securedrop.web.state import AppState
 
 #: Large uploads over Tor can take hours; a 1 h CSRF limit would refuse them.
 CSRF_TIME_LIMIT = timedelta(hours=24)
@@ -36,19 +37,20 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
         WTF_CSRF_SSL_STRICT=False,  # onion services are plain HTTP at the app
         TEMPLATES_AUTO_RELOAD=settings.dev,
     )
-    app.extensions["securedrop.services"] = services
+    offline = None
     try:
         services.pgp.check_submission_key()
     except SubmissionKeyError as exc:
-        app.extensions["securedrop.offline"] = str(exc)
+        offline = str(exc)
     app.session_interface = ServerSessionInterface(
         services.sessions, "source", timedelta(minutes=settings.source_session_minutes)
     )
     # The source app must not record anything about a source's network or timing.
     app.logger.disabled = True
     CSRFProtect(app)
-    i18n.install(app, settings.supported_locales, settings.default_locale)
-    transaction.install(app, services.sessions)
+    locales = i18n.install(app, settings.supported_locales, settings.default_locale)
+    state.install(app, AppState(services=services, locales=locales, offline=offline))
+    transaction.install(app)
     partials.install(app)
     headers.install(app, strip_validators=True)
     app.teardown_request(close_spools)

@@ -9,11 +9,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from securedrop.crypto.openpgp import SubmissionKeyError
+from securedrop.source_app.sessions import logged_out_notice, reset_session
 
 
 def install(app: Flask) -> None:
-    from securedrop.source_app.views import logged_out_notice, reset_session
-
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc: CSRFError) -> Response:
         # A stale or missing token ends the session, as an expired one would.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import IO
 
-from flask import Request, g
+from flask import Request
 
 from securedrop.storage.spool import EncryptedSpool
-from securedrop.web.context import services
+from securedrop.web.state import finished_request_state, request_state, services
 
 
 class SpoolingRequest(Request):
@@ -22,10 +22,11 @@ class SpoolingRequest(Request):
     ) -> IO[bytes]:
         spool = EncryptedSpool(services().settings.tmp_dir, expected_size=content_length)
         # Closed at the end of the request even if parsing fails half-way (413).
-        g.setdefault("spools", []).append(spool)
-        return spool  # type: ignore[return-value]
+        request_state().spools.append(spool)
+        return spool  # type: ignore[return-value]  # a readable binary stream, not an IO[bytes] subclass
 
 
 def close_spools(_exc: BaseException | None = None) -> None:
-    for spool in g.pop("spools", []):
+    state = finished_request_state()
+    for spool in state.spools if state is not None else []:
         spool.close()

@@ -11,9 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -24,7 +22,6 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, gettext, ngettext
-from werkzeug.datastructures import FileStorage
 
 from securedrop import __version__
 from securedrop.crypto.codenames import generate_codename, normalize_codename
@@ -44,14 +41,24 @@ from securedrop.domain import (
 )
 from securedrop.domain import replies as replies_domain
 from securedrop.domain import sources as sources_domain
-from securedrop.domain.instance_admin import logo_path
-from securedrop.domain.submissions import MAX_MESSAGE_CHARS, Upload, store_submission
+from securedrop.domain.instance import logo_path
+from securedrop.domain.submissions import MAX_MESSAGE_CHARS
 from securedrop.i18n import FALLBACK
 from securedrop.models import Source
+from securedrop.source_app.forms import CreateForm, DeleteReplyForm, GenerateForm, LoginForm, SubmissionForm
 from securedrop.source_app.platform import server_os
-from securedrop.storage.spool import EncryptedSpool
-from securedrop.web.context import instance_config, server_session, services
-from securedrop.web.transaction import current_db
+from securedrop.source_app.sessions import log_in, logged_in_source, logged_out_notice, reset_session
+from securedrop.web.state import (
+    current_db,
+    instance_config,
+    offline_reason,
+    replies,
+    request_state,
+    server_session,
+    services,
+    submissions,
+    supported_locales,
+)
 
 blueprint = Blueprint("main", __name__)
 
@@ -61,29 +68,14 @@ TOR2WEB_CHECK = 'href="fake.onion"'
 MAX_PENDING_CODENAMES = 5
 
 
-def reset_session() -> None:
-    """Forget everything but the chosen language, under a fresh session id."""
-    server_session().restart()
-
-
-def logged_out_notice() -> None:
-    flash(
-        gettext(
-            "You have been logged out due to inactivity or a problem with your session. "
-            "Click the New Identity button in Tor Browser's toolbar before moving on: "
-            "this clears what the browser kept of your visit."
-        ),
-        "error",
-    )
-
-
 @blueprint.before_app_request
 def load_source() -> ResponseReturnValue | None:
     if request.headers.get("X-tor2web") and request.endpoint not in ("main.tor2web_warning", "static"):
         return redirect(url_for("main.tor2web_warning"))
-    g.source = None
+    state = request_state()
+    state.source = None
     sess = server_session()
-    if current_app.extensions.get("securedrop.offline") and request.endpoint != "static":
+    if offline_reason() is not None and request.endpoint != "static":
         # Without a usable submission key nothing may be accepted: answer 503 everywhere,
         # and end any session (its record and cookie go; nothing is written back).
         sess.destroy()
@@ -92,18 +84,18 @@ def load_source() -> ResponseReturnValue | None:
         source = current_db().get(Source, sess.source_id)
         if source is None or "key_passphrase" not in sess:
             reset_session()
-            g.session_lost = True
+            state.session_lost = True
         else:
-            g.source = source
+            state.source = source
     elif sess.expired:
-        g.session_lost = True
+        state.session_lost = True
     return None
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if g.source is None:
+        if request_state().source is None:
             reset_session()
             logged_out_notice()
             return redirect(url_for("main.index"))
@@ -114,12 +106,12 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @blueprint.app_context_processor
 def template_context() -> dict[str, Any]:
-    return {"logged_in": g.get("source") is not None, "max_document_mib": _max_mib()}
+    return {"logged_in": request_state().source is not None, "max_document_mib": _max_mib()}
 
 
 @blueprint.route("/")
 def index() -> str:
-    if g.get("session_lost"):
+    if request_state().session_lost:
         logged_out_notice()
     return render_template("index.html", tor2web_check=TOR2WEB_CHECK)
 
@@ -128,12 +120,12 @@ def index() -> str:
 def generate() -> Any:
     if request.method == "GET":
         return redirect(url_for("main.index"))
-    check = request.form.get("tor2web_check")
-    if check is None:
+    check = GenerateForm().tor2web_check
+    if not check.raw_data:
         abort(403)
-    if check != TOR2WEB_CHECK:
+    if check.data != TOR2WEB_CHECK:
         return redirect(url_for("main.tor2web_warning"))
-    if g.source is not None:
+    if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
     codename = generate_codename(_locale_language())
@@ -153,20 +145,12 @@ def _locale_language() -> str:
     return locale.language if locale is not None else FALLBACK.split("_")[0]
 
 
-def _log_in(source: Source, key_passphrase: str) -> None:
-    sess = server_session()
-    sess.restart()  # a new id at login: no session fixation
-    sess.source_id = source.id
-    # Stored only inside the session record sealed under the cookie's key.
-    sess["key_passphrase"] = key_passphrase
-
-
 @blueprint.route("/create", methods=["POST"])
 def create() -> Any:
-    if g.source is not None:
+    if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
-    pending = dict(session.get("pending_accounts", {})).get(request.form.get("tab_id", ""))
+    pending = dict(session.get("pending_accounts", {})).get(CreateForm().tab_id.data or "")
     if pending is None:
         reset_session()
         logged_out_notice()
@@ -177,26 +161,23 @@ def create() -> Any:
     except (SourceCreationError, OpenPGPError):
         flash(gettext("There was a temporary problem creating your account. Please try again."), "error")
         return redirect(url_for("main.index"))
-    _log_in(source, derived.key_passphrase)  # also erases every pending account
+    log_in(source, derived.key_passphrase)  # also erases every pending account
     session["new_source"] = True
     return redirect(url_for("main.lookup"))
 
 
-def _render_lookup(status: int = 200, message: str = "") -> tuple[str, int]:
-    svc = services()
-    source: Source = g.source
-    replies = replies_domain.replies_for_source(
-        current_db(), svc.store, svc.pgp, source, session["key_passphrase"]
-    )
+def _render_lookup(status: int = 200, form: SubmissionForm | None = None) -> tuple[str, int]:
+    source = logged_in_source()
+    decrypted = replies().for_source(source, session["key_passphrase"])
     config = instance_config()
     return (
         render_template(
             "lookup.html",
-            replies=replies,
+            replies=decrypted,
             new_source=session.get("new_source", False),
             allow_documents=config.allow_document_uploads,
             min_length=config.initial_message_min_len if source.pending else 0,
-            message=message,
+            form=form or SubmissionForm(formdata=None),
             max_message_chars=MAX_MESSAGE_CHARS,
         ),
         status,
@@ -246,36 +227,19 @@ def _max_mib() -> int:
 @blueprint.route("/submit", methods=["POST"])
 @login_required
 def submit() -> Any:
-    if request.form.get("text"):
+    form = SubmissionForm()
+    if form.text.data:
         abort(403)  # the honeypot: only bots fill a field people cannot see
-    message = request.form.get("msg", "").replace("\r\n", "\n").strip()
-    upload = None
-    file: FileStorage | None = request.files.get("fh")
-    if file is not None and file.filename:
-        stream = file.stream
-        size = stream.size if isinstance(stream, EncryptedSpool) else 0
-        upload = Upload(stream=stream, filename=file.filename, size=size)  # type: ignore[arg-type]
-    svc = services()
-    source: Source = g.source
+    message = form.message()
     try:
-        result = store_submission(
-            current_db(),
-            svc.store,
-            svc.pgp,
-            svc.hasher,
-            source,
-            instance_config(),
-            message,
-            upload,
-            svc.settings.max_document_bytes,
-        )
+        result = submissions().submit(logged_in_source(), message, form.upload())
     except SubmissionRejected as exc:
         flash(_rejection_text(exc), "error")
         status = 413 if isinstance(exc, DocumentTooLarge) else 400
-        return _render_lookup(status, message=message)
+        return _render_lookup(status, form)
     except OpenPGPError:
         flash(gettext("Your submission could not be stored. Please try again."), "error")
-        return _render_lookup(500, message=message)
+        return _render_lookup(500, form)
     if result.message and result.document:
         flash(gettext("Thanks! We received your message and document."), "success")
     elif result.document:
@@ -290,7 +254,9 @@ def submit() -> Any:
 @login_required
 def delete() -> Any:
     try:
-        replies_domain.delete_reply_for_source(current_db(), g.source, request.form.get("reply_filename", ""))
+        replies_domain.delete_reply_for_source(
+            current_db(), logged_in_source(), DeleteReplyForm().reply_filename.data or ""
+        )
     except NotFound:
         flash(gettext("That reply could not be found."), "error")
         return redirect(url_for("main.lookup"))
@@ -301,32 +267,33 @@ def delete() -> Any:
 @blueprint.route("/delete-all", methods=["POST"])
 @login_required
 def delete_all() -> Any:
-    replies_domain.delete_all_replies_for_source(current_db(), g.source)
+    replies_domain.delete_all_replies_for_source(current_db(), logged_in_source())
     flash(gettext("All replies have been deleted."), "notification")
     return redirect(url_for("main.lookup"))
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if g.source is not None:
+    if request_state().source is not None:
         return redirect(url_for("main.lookup"))
+    form = LoginForm()
     if request.method == "GET":
-        return render_template("login.html")
-    codename = normalize_codename(request.form.get("codename", ""))
+        return render_template("login.html", form=form)
+    codename = normalize_codename(form.codename.data or "")
     found = None
     if codename is not None:
         found = sources_domain.login(current_db(), services().hasher, codename)
     if found is None:
         flash(gettext("Sorry, that is not a recognized codename."), "error")
-        return render_template("login.html"), 400
+        return render_template("login.html", form=form), 400
     source, derived = found
-    _log_in(source, derived.key_passphrase)
+    log_in(source, derived.key_passphrase)
     return redirect(url_for("main.lookup"))
 
 
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Any:
-    was_logged_in = g.source is not None
+    was_logged_in = request_state().source is not None
     reset_session()
     if not was_logged_in:
         return redirect(url_for("main.index"))
@@ -343,7 +310,7 @@ def metadata() -> Response:
             "gpg_fpr": svc.pgp.submission_fingerprint,
             "sd_version": __version__,
             "server_os": server_os(),
-            "supported_languages": current_app.extensions["securedrop.locales"],
+            "supported_languages": list(supported_locales()),
             "v3_source_url": f"{svc.settings.source_onion}.onion" if svc.settings.source_onion else None,
         }
     )
@@ -359,7 +326,7 @@ def public_key() -> Response:
 
 @blueprint.route("/journalist-key")
 def journalist_key() -> Response:
-    return redirect(url_for("main.public_key"), code=301)  # type: ignore[return-value]
+    return redirect(url_for("main.public_key"), code=301)  # type: ignore[return-value]  # werkzeug's Response, which Flask's subclasses
 
 
 @blueprint.route("/why-public-key")

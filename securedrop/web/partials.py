@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from securedrop.domain.instance_admin import logo_path
-from securedrop.web.context import instance_config, services
+from securedrop.domain.instance import logo_path
+from securedrop.web.state import instance_config, services
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates"
 

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.datastructures import CallbackDict
 
+from securedrop import db
 from securedrop.crypto.sealing import SealError, seal, unseal
 from securedrop.models import WebSession
 from securedrop.models.base import utcnow
@@ -51,8 +53,42 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.regenerating = False
         self.destroyed = False
         self.renew = False
-        self.source_id: int | None = None
-        self.journalist_id: int | None = None
+        self._source_id: int | None = None
+        self._journalist_id: int | None = None
+
+    @classmethod
+    def lost(cls) -> ServerSession:
+        """An empty session standing for one the browser presented but that is gone."""
+        session = cls()
+        session.expired = True
+        return session
+
+    def load_identity(self, source_id: int | None, journalist_id: int | None) -> None:
+        """Who the stored record belongs to (reading it does not modify the session)."""
+        self._source_id, self._journalist_id = source_id, journalist_id
+
+    @property
+    def source_id(self) -> int | None:
+        return self._source_id
+
+    @source_id.setter
+    def source_id(self, value: int | None) -> None:
+        self._source_id = value
+        self.modified = True
+
+    @property
+    def journalist_id(self) -> int | None:
+        return self._journalist_id
+
+    @journalist_id.setter
+    def journalist_id(self, value: int | None) -> None:
+        self._journalist_id = value
+        self.modified = True
+
+    @property
+    def worth_keeping(self) -> bool:
+        """Persist whenever there is data or an identity."""
+        return bool(self) or self._source_id is not None or self._journalist_id is not None
 
     def regenerate(self) -> None:
         """Give this session a new id and a fresh lifetime at the next save (against
@@ -97,29 +133,69 @@ def _hash_id(session_id: bytes) -> str:
     return hashlib.sha256(session_id).hexdigest()
 
 
+def _write(record: WebSession, key: bytes, session: ServerSession) -> None:
+    """Identity into columns (so deletions can find the record), the rest sealed."""
+    record.source_id = session.source_id
+    record.journalist_id = session.journalist_id
+    data = json.dumps(dict(session)).encode("utf-8")
+    record.sealed = seal(key, data, associated=record.id_hash.encode())
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A request made when less than `within` remains extends the session by its
+    lifetime, at most `max_renewals` times."""
+
+    within: timedelta
+    max_renewals: int
+
+
+class _Cookie:
+    """Sets or deletes this app's session cookie on one response."""
+
+    def __init__(self, interface: SessionInterface, app: Flask, response: Response) -> None:
+        self._interface, self._app, self._response = interface, app, response
+
+    def set(self, value: str) -> None:
+        self._response.set_cookie(
+            self._interface.get_cookie_name(self._app),
+            value,
+            httponly=True,
+            secure=self._interface.get_cookie_secure(self._app),
+            samesite="Strict",
+            domain=self._interface.get_cookie_domain(self._app),
+            path=self._interface.get_cookie_path(self._app),
+        )
+
+    def delete(self) -> None:
+        self._response.delete_cookie(
+            self._interface.get_cookie_name(self._app),
+            domain=self._interface.get_cookie_domain(self._app),
+            path=self._interface.get_cookie_path(self._app),
+        )
+
+
 class ServerSessionInterface(SessionInterface):
     """Sessions sealed with AES-GCM under a key that exists only in the browser's cookie.
 
     Neither the cookie alone (it holds no data) nor the database alone (it holds no key)
     reveals anything; a stolen cookie dies with the record on expiry or logout.
 
-    `lifetime` counts from the session's creation; with `renew_within`, a request made
-    when less than that remains extends it by `lifetime`, at most `max_renewals` times.
+    `lifetime` counts from the session's creation; `renewal` may extend it.
+
+    Records are read and written in units of work of their own (db.unit_of_work): Flask
+    saves the session after the request's own transaction has ended, and a session must
+    be written even when the request failed (a flashed "login failed", a restart after a
+    CSRF error). A record is kept whenever it holds data or an identity.
     """
 
     def __init__(
-        self,
-        factory: sessionmaker[Session],
-        app_name: str,
-        lifetime: timedelta,
-        renew_within: timedelta | None = None,
-        max_renewals: int = 0,
+        self, factory: sessionmaker[Session], app_name: str, lifetime: timedelta, renewal: Renewal | None = None
     ) -> None:
         self._factory = factory
         self._app_name = app_name
         self._lifetime = lifetime
-        self._renew_within = renew_within
-        self._max_renewals = max_renewals
+        self._renewal = renewal
 
     def _key_from_request(self, app: Flask, request: Request) -> tuple[bytes, bytes] | None:
         value = request.cookies.get(self.get_cookie_name(app))
@@ -133,100 +209,86 @@ class ServerSessionInterface(SessionInterface):
             return ServerSession()
         session_id, key = decoded
         id_hash = _hash_id(session_id)
-        with self._factory() as db:
-            record = db.get(WebSession, id_hash)
+        with db.unit_of_work(self._factory) as unit:
+            record = unit.get(WebSession, id_hash)
             if record is None or record.app != self._app_name:
-                session = ServerSession()
-                session.expired = True
-                return session
+                return ServerSession.lost()
             if record.expires_at <= utcnow():
-                db.delete(record)
-                db.commit()
-                session = ServerSession()
-                session.expired = True
-                return session
+                unit.delete(record)
+                return ServerSession.lost()
             try:
                 data = json.loads(unseal(key, record.sealed, associated=id_hash.encode()))
             except (SealError, ValueError):
-                session = ServerSession()
-                session.expired = True
-                return session
+                return ServerSession.lost()
             session = ServerSession(data, id_hash, key)
-            session.source_id = record.source_id
-            session.journalist_id = record.journalist_id
-            if self._renew_within is not None and record.expires_at - utcnow() < self._renew_within:
-                renewals = int(data.get("_renewals", 0))
-                if renewals < self._max_renewals:
-                    session["_renewals"] = renewals + 1
-                    session.renew = True
+            session.load_identity(source_id=record.source_id, journalist_id=record.journalist_id)
+            self._mark_renewal(session, record)
             return session
+
+    def _mark_renewal(self, session: ServerSession, record: WebSession) -> None:
+        renewal = self._renewal
+        if renewal is None or record.expires_at - utcnow() >= renewal.within:
+            return
+        renewals = int(session.get("_renewals", 0))
+        if renewals < renewal.max_renewals:
+            session["_renewals"] = renewals + 1
+            session.renew = True
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
         if is_stateless(flask_request.path):
             return
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
+        cookie = _Cookie(self, app, response)
         if session.destroyed:
-            if session.id_hash:
-                with self._factory() as db:
-                    db.execute(delete(WebSession).where(WebSession.id_hash == session.id_hash))
-                    db.commit()
-            response.delete_cookie(name, domain=domain, path=path)
-            return
-        if not session.modified:
-            return
-        new_cookie = None
-        with self._factory() as db:
-            record = db.get(WebSession, session.id_hash) if session.id_hash else None
+            self.destroy(session)
+            cookie.delete()
+        elif session.modified:
+            self._save(session, cookie)
+
+    def _save(self, session: ServerSession, cookie: _Cookie) -> None:
+        """Update the record, or replace it (new id) when regenerating, or create one."""
+        with db.unit_of_work(self._factory) as unit:
+            record = unit.get(WebSession, session.id_hash) if session.id_hash else None
             if session.id_hash and record is None:
                 # Killed while this request ran (logout elsewhere, password change,
                 # source deleted): never write it back.
-                response.delete_cookie(name, domain=domain, path=path)
+                cookie.delete()
                 return
             if record is not None and session.regenerating:
-                db.delete(record)
+                unit.delete(record)
                 record = None
-            if record is None:
-                if not session:
-                    # Nothing worth a record; a regenerated session's old cookie goes too.
-                    db.commit()
-                    if session.id_hash:
-                        response.delete_cookie(name, domain=domain, path=path)
-                    return
-                session_id, key = secrets.token_bytes(ID_BYTES), secrets.token_bytes(KEY_BYTES)
-                record = WebSession(
-                    id_hash=_hash_id(session_id),
-                    app=self._app_name,
-                    expires_at=utcnow() + self._lifetime,
-                    sealed=b"",
-                )
-                db.add(record)
-                new_cookie = _encode_cookie(session_id, key)
-            else:
-                assert session.key is not None
-                key = session.key
-                if session.renew:
-                    record.expires_at = record.expires_at + self._lifetime
-            record.source_id = session.source_id
-            record.journalist_id = session.journalist_id
-            data = json.dumps(dict(session)).encode("utf-8")
-            record.sealed = seal(key, data, associated=record.id_hash.encode())
-            db.commit()
-        if new_cookie is not None:
-            response.set_cookie(
-                name,
-                new_cookie,
-                httponly=True,
-                secure=self.get_cookie_secure(app),
-                samesite="Strict",
-                domain=domain,
-                path=path,
-            )
+            if record is not None:
+                self.update(unit, record, session)
+            elif session.worth_keeping:
+                cookie.set(self.create(unit, session))
+            elif session.id_hash:
+                cookie.delete()  # a regenerated session with nothing to keep: its old cookie goes
+
+    def create(self, unit: Session, session: ServerSession) -> str:
+        """A new record for `session` under a fresh id and key; returns the cookie value."""
+        session_id, key = secrets.token_bytes(ID_BYTES), secrets.token_bytes(KEY_BYTES)
+        record = WebSession(
+            id_hash=_hash_id(session_id), app=self._app_name, expires_at=utcnow() + self._lifetime, sealed=b""
+        )
+        unit.add(record)
+        _write(record, key, session)
+        return _encode_cookie(session_id, key)
+
+    def update(self, unit: Session, record: WebSession, session: ServerSession) -> None:
+        """Write `session` back into its record, extended if a renewal is due."""
+        assert session.key is not None
+        if session.renew:
+            record.expires_at = record.expires_at + self._lifetime
+        _write(record, session.key, session)
+
+    def destroy(self, session: ServerSession) -> None:
+        """Delete the record (if any): the cookie that pointed at it is worthless."""
+        if session.id_hash:
+            with db.unit_of_work(self._factory) as unit:
+                unit.execute(delete(WebSession).where(WebSession.id_hash == session.id_hash))
 
     @staticmethod
     def purge_expired(db: Session) -> int:
         """Delete every expired record; returns how many."""
         result = db.execute(delete(WebSession).where(WebSession.expires_at <= utcnow()))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult, typed as Result

@@ -14,9 +14,8 @@ from securedrop import db
 from securedrop.crypto.codenames import generate_codename
 from securedrop.devdata import seed_journalist
 from securedrop.domain.instance import current_config
-from securedrop.domain.replies import send_reply
 from securedrop.domain.sources import create_source
-from securedrop.domain.submissions import Upload, store_submission
+from securedrop.domain.submissions import Upload
 from securedrop.models import Journalist, Source
 from securedrop.models.base import Base
 from securedrop.services import Services
@@ -47,16 +46,14 @@ def seed_source(
         seeded = SeededSource(source.uuid, source.filesystem_id, source.public_key, source.fingerprint)
         if message or document:
             upload = Upload(io.BytesIO(document), "evidence.txt", len(document)) if document else None
-            result = store_submission(session, services.store, services.pgp, services.hasher, source,
-                                      current_config(session), message or "", upload,
-                                      services.settings.max_document_bytes)
+            result = services.submissions(session, current_config(session)).submit(source, message or "", upload)
             session.flush()
             seeded.message_uuid = result.message.uuid if result.message else None
             seeded.document_uuid = result.document.uuid if result.document else None
         if reply_by is not None:
             author = session.get(Journalist, reply_by)
             assert author is not None
-            reply = send_reply(session, services.store, services.pgp, source, author, reply_text)
+            reply = services.replies(session).send(source, author, reply_text)
             session.flush()
             seeded.reply_uuids.append(reply.uuid)
     return seeded
@@ -79,7 +76,7 @@ def seed_reply(services: Services, text: str) -> str:
     with db.unit_of_work(services.sessions) as session:
         journalist = seed_journalist(session)
         source = session.scalars(select(Source)).one()
-        return send_reply(session, services.store, services.pgp, source, journalist, text).filename
+        return services.replies(session).send(source, journalist, text).filename
 
 
 def store_files(services: Services) -> list[Path]:

@@ -15,6 +15,7 @@ from securedrop.config import Settings
 from securedrop.crypto import otp, passwords
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
+from securedrop.web.state import set_clock
 from tests.conftest import SubmissionKey
 from tests.functional.browser import chromium
 from tests.functional.journalist_journey import PASSPHRASE, Account, Clock
@@ -38,7 +39,7 @@ def journalist_app(settings: Settings, services: Services, clock: Clock) -> Flas
 
     app = create_app(settings, services)
     app.config["TESTING"] = True
-    app.config["SECUREDROP_CLOCK"] = clock
+    set_clock(app, clock)
     return app
 
 

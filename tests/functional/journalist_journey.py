@@ -71,7 +71,7 @@ def post(client: FlaskClient, path: str, data: dict[str, object] | None = None, 
          **kwargs: object) -> TestResponse:
     """POST with the CSRF token taken from `page`, as a browser would."""
     token = csrf_token(client, page)
-    return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)  # type: ignore[arg-type]
+    return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
 
 
 def source_row(services: Services, filesystem_id: str) -> Source | None:

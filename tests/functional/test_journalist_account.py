@@ -88,7 +88,7 @@ def test_new_passphrase_must_be_the_offered_one(
 
 
 def test_new_passphrase_ends_every_session(
-    client: FlaskClient, journalist: Account, clock: Clock, services: Services, journalist_app  # type: ignore[no-untyped-def]
+    client: FlaskClient, journalist: Account, clock: Clock, services: Services, journalist_app
 ) -> None:
     other = logged_in(journalist_app.test_client(), journalist, clock)
     new = offered(client)
@@ -113,7 +113,7 @@ def test_totp_reset_stays_pending_until_verified(
     assert response.headers["Location"] == "/account/verify-2fa-totp"
     page = client.get("/account/verify-2fa-totp").get_data(as_text=True)
     assert "<svg" in page and "data:" not in page
-    secret = _SECRET.search(page).group(1).replace(" ", "")  # type: ignore[union-attr]
+    secret = _SECRET.search(page).group(1).replace(" ", "")
     assert len(secret) == 32
     assert stored_journalist(services, journalist).otp_secret == journalist.otp_secret
     wrong = post(client, "/account/verify-2fa-totp", {"token": "000000"}, page="/account/verify-2fa-totp")

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from securedrop import db
 from securedrop.domain.authentication import DELETED_USERNAME
 from securedrop.domain.instance import current_config
-from securedrop.domain.replies import send_reply
 from securedrop.models import Reply, SeenMessage, Source, Submission, WebSession
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services
@@ -75,17 +74,17 @@ def test_user_list_hides_the_placeholder(admin_client: FlaskClient, journalist: 
 
 
 def test_add_totp_user_who_then_logs_in(
-    admin_client: FlaskClient, services: Services, clock: Clock, journalist_app  # type: ignore[no-untyped-def]
+    admin_client: FlaskClient, services: Services, clock: Clock, journalist_app
 ) -> None:
     form = admin_client.get("/admin/add").get_data(as_text=True)
-    passphrase = _OFFERED.search(form).group(1)  # type: ignore[union-attr]
+    passphrase = _OFFERED.search(form).group(1)
     response = post(admin_client, "/admin/add", {"username": "newbie", "first_name": "New", "password": passphrase,
                                                   "otp_type": "totp"}, page="/admin/")
     assert response.status_code == 302
     verify_url = response.headers["Location"]
     page = admin_client.get(verify_url).get_data(as_text=True)
     assert "<svg" in page
-    secret = _SECRET.search(page).group(1).replace(" ", "")  # type: ignore[union-attr]
+    secret = _SECRET.search(page).group(1).replace(" ", "")
     assert post(admin_client, verify_url, {"token": "000000"}, page=verify_url).status_code == 400
     done = post(admin_client, verify_url, {"token": pyotp.TOTP(secret).at(clock.now)}, page=verify_url)
     assert done.status_code == 302
@@ -109,7 +108,7 @@ def test_add_user_bad_input_changes_nothing(
     admin_client: FlaskClient, journalist: Account, services: Services, data: dict[str, str], text: str
 ) -> None:
     form = admin_client.get("/admin/add").get_data(as_text=True)
-    fields = {"password": _OFFERED.search(form).group(1), "otp_type": "totp", **data}  # type: ignore[union-attr]
+    fields = {"password": _OFFERED.search(form).group(1), "otp_type": "totp", **data}
     response = post(admin_client, "/admin/add", fields, page="/admin/")
     assert response.status_code == 400
     assert text in html.unescape(response.get_data(as_text=True))
@@ -120,14 +119,14 @@ def test_add_user_bad_input_changes_nothing(
 def test_add_hotp_user(admin_client: FlaskClient, services: Services) -> None:
     form = admin_client.get("/admin/add").get_data(as_text=True)
     response = post(admin_client, "/admin/add", {
-        "username": "keyholder", "password": _OFFERED.search(form).group(1),  # type: ignore[union-attr]
+        "username": "keyholder", "password": _OFFERED.search(form).group(1),
         "otp_type": "hotp", "otp_secret": "ab" * 20, "is_admin": "1"}, page="/admin/")
     verify_url = response.headers["Location"]
     created = user(services, "keyholder")
     assert created is not None and not created.is_totp and created.is_admin
     done = post(admin_client, verify_url, {"token": pyotp.HOTP(created.otp_secret).at(0)}, page=verify_url)
     assert done.status_code == 302
-    assert user(services, "keyholder").hotp_counter == 1  # type: ignore[union-attr]
+    assert user(services, "keyholder").hotp_counter == 1
 
 
 def test_edit_user(admin_client: FlaskClient, journalist: Account, services: Services) -> None:
@@ -144,11 +143,11 @@ def test_edit_user(admin_client: FlaskClient, journalist: Account, services: Ser
 
 def test_admin_resets_anothers_passphrase_and_their_sessions_end(
     admin_client: FlaskClient, admin: Account, journalist: Account, clock: Clock, services: Services,
-    journalist_app,  # type: ignore[no-untyped-def]
+    journalist_app,
 ) -> None:
     victim = logged_in(journalist_app.test_client(), journalist, clock)
     url = f"/admin/edit/{journalist.id}"
-    passphrase = _OFFERED.search(admin_client.get(url).get_data(as_text=True)).group(1)  # type: ignore[union-attr]
+    passphrase = _OFFERED.search(admin_client.get(url).get_data(as_text=True)).group(1)
     response = post(admin_client, f"{url}/new-password", {"password": passphrase}, page="/admin/")
     assert response.status_code == 200 and passphrase in response.get_data(as_text=True)
     assert victim.get("/").status_code == 302
@@ -161,10 +160,10 @@ def test_admin_resets_anothers_totp(admin_client: FlaskClient, journalist: Accou
                                     services: Services) -> None:
     response = post(admin_client, "/admin/reset-2fa-totp", {"uid": journalist.id})
     verify_url = response.headers["Location"]
-    secret = _SECRET.search(admin_client.get(verify_url).get_data(as_text=True)).group(1).replace(" ", "")  # type: ignore[union-attr]
-    assert user(services, "dellsberg").otp_secret == journalist.otp_secret  # type: ignore[union-attr]
+    secret = _SECRET.search(admin_client.get(verify_url).get_data(as_text=True)).group(1).replace(" ", "")
+    assert user(services, "dellsberg").otp_secret == journalist.otp_secret
     post(admin_client, verify_url, {"token": pyotp.TOTP(secret).at(clock.now)}, page=verify_url)
-    assert user(services, "dellsberg").otp_secret == secret  # type: ignore[union-attr]
+    assert user(services, "dellsberg").otp_secret == secret
 
 
 def test_admin_hotp_reset_refuses_bad_secret(admin_client: FlaskClient, journalist: Account,
@@ -173,7 +172,7 @@ def test_admin_hotp_reset_refuses_bad_secret(admin_client: FlaskClient, journali
     assert admin_client.get(page).status_code == 200
     response = post(admin_client, "/admin/reset-2fa-hotp", {"uid": journalist.id, "otp_secret": "12" * 19}, page=page)
     assert response.status_code == 400 and "40 hexadecimal characters" in response.get_data(as_text=True)
-    assert user(services, "dellsberg").is_totp  # type: ignore[union-attr]
+    assert user(services, "dellsberg").is_totp
 
 
 def test_delete_user_moves_replies_and_seen_records_to_placeholder(
@@ -186,7 +185,7 @@ def test_delete_user_moves_replies_and_seen_records_to_placeholder(
         source = session.scalar(select(Source).where(Source.filesystem_id == fsid))
         for account in (journalist, other):
             author = session.get(Journalist, account.id)
-            send_reply(session, services.store, services.pgp, source, author, "reply")  # type: ignore[arg-type]
+            services.replies(session).send(source, author, "reply")
             message = session.scalars(select(Submission)).one()
             session.add(SeenMessage(message_id=message.id, journalist_id=account.id))
     for account in (journalist, other):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from securedrop import config, db
 from securedrop.crypto import otp
-from securedrop.domain.journalists import TwoFactor, create_journalist
+from securedrop.domain.journalists import NewAccount, TwoFactor, create_journalist
 from securedrop.models import Reply
 from securedrop.services import build_services
 from tests.conftest import Decryptor, SubmissionKey
@@ -40,7 +40,7 @@ def test_login_read_reply_logout(tmp_path: Path, submission_key: SubmissionKey, 
     services = build_services(config.load(env))
     secret = otp.new_totp_secret()
     with db.unit_of_work(services.sessions) as session:
-        create_journalist(session, "reporter", PASSPHRASE, PASSPHRASE, TwoFactor(secret, True))
+        create_journalist(session, NewAccount("reporter", PASSPHRASE, PASSPHRASE, TwoFactor(secret, True)))
     fsid = seed_source(services, message="The ledger is attached.").filesystem_id
     with LiveServer("journalist_app", env) as server:
         browser.get(server.url + "/")

@@ -45,8 +45,8 @@ def journalist(database_url: str, username: str) -> Journalist | None:
 def test_add_journalist_prints_passphrase_secret_and_qr(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["add-journalist", "--username", "clara", "--first-name", "Clara"]) == 0
     out = capsys.readouterr().out
-    passphrase = re.search(r"Passphrase: +(.+)", out).group(1)  # type: ignore[union-attr]
-    secret = re.search(r"TOTP secret: +(.+)", out).group(1).replace(" ", "")  # type: ignore[union-attr]
+    passphrase = re.search(r"Passphrase: +(.+)", out).group(1)
+    secret = re.search(r"TOTP secret: +(.+)", out).group(1).replace(" ", "")
     assert "█" in out or "▀" in out
     row = journalist(cli_env, "clara")
     assert row is not None and not row.is_admin and row.first_name == "Clara" and row.otp_secret == secret
@@ -62,7 +62,7 @@ def test_add_admin_with_hotp_and_reset_and_delete(cli_env: str, capsys: pytest.C
     assert row is not None and row.is_admin and not row.is_totp
     assert main(["reset-2fa", "--username", "root"]) == 0
     assert "TOTP secret" in capsys.readouterr().out
-    assert journalist(cli_env, "root").is_totp  # type: ignore[union-attr]
+    assert journalist(cli_env, "root").is_totp
     assert main(["delete-user", "--username", "nobody", "--yes"]) == 1
     assert main(["delete-user", "--username", "root", "--yes"]) == 0
     assert journalist(cli_env, "root") is None
@@ -120,7 +120,7 @@ def test_interactive_reset_takes_effect_only_once_a_code_verifies(
     terminal.read()
     assert "does not match the new secret" in terminal.errors
     assert "Nothing changed" in terminal.printed
-    assert journalist(cli_env, "erin").otp_secret == before.otp_secret  # type: ignore[union-attr]
+    assert journalist(cli_env, "erin").otp_secret == before.otp_secret
 
     # A code from the new secret switches the account to it, and that code is spent.
     terminal = Terminal(capsys, "erin", "n", code_from_printed_secret)

@@ -72,7 +72,7 @@ def test_index_lists_live_sources_starred_first_with_unread_counts(
 
 
 def test_unread_count_is_per_journalist(
-    client: FlaskClient, fsid: str, services: Services, make_account, journalist_app, clock: Clock  # type: ignore[no-untyped-def]
+    client: FlaskClient, fsid: str, services: Services, make_account, journalist_app, clock: Clock
 ) -> None:
     name = filenames(services, fsid)[0]
     assert client.get(f"/col/{fsid}/{name}").status_code == 200
@@ -106,7 +106,7 @@ def test_index_paginates(client: FlaskClient, services: Services) -> None:
         for i in range(150)
     ]
     with db.unit_of_work(services.sessions) as session:
-        session.execute(Source.__table__.insert(), rows)  # type: ignore[attr-defined]
+        session.execute(Source.__table__.insert(), rows)
     first = client.get("/").get_data(as_text=True)
     assert "Page 1 of 2 (150 sources)" in first and first.count('name="cols_selected"') == 100
     second = client.get("/?page=2").get_data(as_text=True)
@@ -222,8 +222,8 @@ def test_bulk_bad_input_changes_nothing(
     client: FlaskClient, fsid: str, services: Services, data: dict[str, object], status: int, text: str
 ) -> None:
     names = filenames(services, fsid)
-    if "1-x-msg.gpg" in data.get("doc_names_selected", []):  # type: ignore[operator]
-        data = {**data, "doc_names_selected": [names[0], *data["doc_names_selected"][1:]]}  # type: ignore[index]
+    if "1-x-msg.gpg" in data.get("doc_names_selected", []):
+        data = {**data, "doc_names_selected": [names[0], *data["doc_names_selected"][1:]]}
     response = post(client, "/bulk", {"filesystem_id": fsid, **data}, page=f"/col/{fsid}")
     assert response.status_code == status
     html = client.get(f"/col/{fsid}").get_data(as_text=True) if status == 302 else response.get_data(as_text=True)
@@ -232,15 +232,15 @@ def test_bulk_bad_input_changes_nothing(
 
 
 # -- /col/process -----------------------------------------------------------------------------
-def process(client: FlaskClient, action: str, selected: list[str]):  # type: ignore[no-untyped-def]
+def process(client: FlaskClient, action: str, selected: list[str]):
     return post(client, "/col/process", {"action": action, "cols_selected": selected})
 
 
 def test_process_star_and_unstar(client: FlaskClient, fsid: str, services: Services) -> None:
     assert process(client, "star", [fsid]).status_code == 302
-    assert source_row(services, fsid).is_starred  # type: ignore[union-attr]
+    assert source_row(services, fsid).is_starred
     assert process(client, "un-star", [fsid]).status_code == 302
-    assert not source_row(services, fsid).is_starred  # type: ignore[union-attr]
+    assert not source_row(services, fsid).is_starred
 
 
 def test_process_download_all_and_unread_across_sources(client: FlaskClient, services: Services) -> None:
@@ -290,14 +290,14 @@ def test_process_bad_input_changes_nothing(
     html = client.get("/").get_data(as_text=True) if status == 302 else response.get_data(as_text=True)
     assert text in html
     assert source_row(services, fsid) is not None and len(filenames(services, fsid)) == 2
-    assert not source_row(services, fsid).is_starred  # type: ignore[union-attr]
+    assert not source_row(services, fsid).is_starred
 
 
 def test_star_routes(client: FlaskClient, fsid: str, services: Services) -> None:
     assert post(client, f"/col/add_star/{fsid}").headers["Location"] == "/"
-    assert source_row(services, fsid).is_starred  # type: ignore[union-attr]
+    assert source_row(services, fsid).is_starred
     post(client, f"/col/remove_star/{fsid}")
-    assert not source_row(services, fsid).is_starred  # type: ignore[union-attr]
+    assert not source_row(services, fsid).is_starred
     assert post(client, "/col/add_star/NOSUCH").status_code == 404
 
 

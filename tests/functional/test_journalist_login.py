@@ -87,7 +87,7 @@ def test_wrong_code_fails_with_generic_message(
 
 
 def test_code_is_accepted_once(journalist_client: FlaskClient, journalist: Account, clock: Clock,
-                               journalist_app) -> None:  # type: ignore[no-untyped-def]
+                               journalist_app) -> None:
     code = journalist.code(clock.now)
     assert login(journalist_client, journalist, clock, code=code, advance=False).status_code == 302
     other = journalist_app.test_client()
@@ -97,7 +97,7 @@ def test_code_is_accepted_once(journalist_client: FlaskClient, journalist: Accou
 
 def test_older_code_is_refused_once_a_later_step_was_used(
     journalist_client: FlaskClient, journalist: Account, clock: Clock, journalist_app
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     totp = pyotp.TOTP(journalist.otp_secret)
     later = totp.at(clock.now.timestamp() + 30)
     earlier = totp.at(clock.now.timestamp() - 30)
@@ -149,7 +149,7 @@ def test_sixth_attempt_in_a_minute_is_throttled_even_with_right_credentials(
 
 def test_hotp_login_with_look_ahead(
     journalist_client: FlaskClient, make_account: Callable[..., Account], clock: Clock, services: Services,
-    journalist_app,  # type: ignore[no-untyped-def]
+    journalist_app,
 ) -> None:
     secret = otp.hotp_secret_from_hex("c4" * 20)
     key = make_account("yubi", otp_secret=secret, is_totp=False)
@@ -235,7 +235,7 @@ def test_expired_session_logs_out_with_a_notice(
 
 def test_killed_sessions_stop_working_at_once(
     journalist_client: FlaskClient, journalist: Account, clock: Clock, services: Services, journalist_app
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     second = journalist_app.test_client()
     logged_in(journalist_client, journalist, clock)
     logged_in(second, journalist, clock)
@@ -293,12 +293,12 @@ def test_sessions_in_use_are_renewed_a_bounded_number_of_times(
     near_the_end()
     static = journalist_client.get("/static/journalist.css")
     assert static.status_code == 200 and "Set-Cookie" not in static.headers
-    assert expiry() < utcnow() + timedelta(minutes=11)  # type: ignore[operator]
+    assert expiry() < utcnow() + timedelta(minutes=11)
     # ... but each page does: extended by 2 hours, 5 times at most.
     for _ in range(5):
         near_the_end()
         assert journalist_client.get("/").status_code == 200
-        assert expiry() > utcnow() + timedelta(hours=2)  # type: ignore[operator]
+        assert expiry() > utcnow() + timedelta(hours=2)
     near_the_end()
     assert journalist_client.get("/").status_code == 200
-    assert expiry() < utcnow() + timedelta(minutes=11)  # type: ignore[operator]
+    assert expiry() < utcnow() + timedelta(minutes=11)

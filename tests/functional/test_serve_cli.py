@@ -23,8 +23,10 @@ def env(tmp_path: Path, submission_key: SubmissionKey) -> dict[str, str]:
     env = prepare_data_dir(tmp_path / "data", submission_key.public)
     services = build_services(config.load(env))
     with db.unit_of_work(services.sessions) as session:
-        accounts.create_journalist(session, username="alice", passphrase="a b c d e f g h i j k",
-                                   offered="a b c d e f g h i j k", two_factor=accounts.TwoFactor.new_totp())
+        accounts.create_journalist(session, accounts.NewAccount(
+            username="alice", passphrase="a b c d e f g h i j k", offered="a b c d e f g h i j k",
+            two_factor=accounts.TwoFactor.new_totp(),
+        ))
     services.engine.dispose()
     return env
 

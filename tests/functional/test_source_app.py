@@ -470,7 +470,7 @@ def test_offline_when_the_submission_key_is_missing(settings, services: Services
 
 
 def test_organisation_logo_appears_once_an_admin_sets_one(source_client: FlaskClient, services: Services) -> None:
-    from securedrop.domain.instance_admin import save_logo
+    from securedrop.domain.instance import save_logo
 
     assert source_client.get("/org-logo").status_code == 404
     assert 'class="logo"' not in source_client.get("/").get_data(as_text=True)

@@ -37,8 +37,9 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, submission_key: Submiss
     with db.unit_of_work(services.sessions) as session:
         for username in ("alice", "bob"):
             two_factor = accounts.TwoFactor.new_totp()
-            accounts.create_journalist(session, username=username, passphrase=PASSPHRASE, offered=PASSPHRASE,
-                                       is_admin=False, two_factor=two_factor)
+            accounts.create_journalist(session, accounts.NewAccount(
+                username=username, passphrase=PASSPHRASE, offered=PASSPHRASE, two_factor=two_factor,
+            ))
             secrets_by_user[username] = two_factor.secret
     services.engine.dispose()
     env = {**env, "ALICE_TOTP": secrets_by_user["alice"]}

@@ -39,8 +39,6 @@ import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "securedrop"
 MAX_PARAMETERS = 5
@@ -117,7 +115,6 @@ def too_many_parameters(path: Path) -> list[str]:
     ])
 
 
-@pytest.mark.xfail(reason="the reshaping branch that fixes these is being merged", strict=True)
 def test_no_function_in_domain_or_web_takes_more_than_five_parameters() -> None:
     offences = [o for p in _modules(PACKAGE / "domain", PACKAGE / "web") for o in too_many_parameters(p)]
     assert not offences, _report("functions with too many parameters", offences)
@@ -170,7 +167,6 @@ def service_locator_uses(path: Path) -> list[str]:
     return _by_line(offences)
 
 
-@pytest.mark.xfail(reason="the reshaping branch that fixes these is being merged", strict=True)
 def test_app_and_request_state_is_reached_through_one_typed_module() -> None:
     offences = [o for p in _modules(PACKAGE) if p != STATE_MODULE for o in service_locator_uses(p)]
     assert not offences, _report(f"string-keyed or untyped state outside {STATE_MODULE.name}", offences)
@@ -225,7 +221,6 @@ def private_flask_uses(path: Path) -> list[str]:
     return _by_line(offences)
 
 
-@pytest.mark.xfail(reason="the reshaping branch that fixes these is being merged", strict=True)
 def test_no_private_flask_attribute_is_used() -> None:
     offences = [o for p in _modules(PACKAGE) for o in private_flask_uses(p)]
     assert not offences, _report("private Flask attributes", offences)
@@ -273,7 +268,6 @@ def unexplained_suppressions(source: str) -> list[tuple[int, str]]:
     return problems
 
 
-@pytest.mark.xfail(reason="the reshaping branch that fixes these is being merged", strict=True)
 def test_every_type_ignore_and_noqa_says_why() -> None:
     offences = []
     for path in _modules(PACKAGE, ROOT / "tests", ROOT / "bench", ROOT / "scripts"):

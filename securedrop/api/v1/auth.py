@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import g, request
+from flask import request
 from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge
 
 from securedrop.domain.tokens import InvalidToken, journalist_for_token
 from securedrop.models.journalists import Journalist
-from securedrop.web.context import now
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, now, request_state
 
 #: The largest request body accepted (an armored reply to two keys of a 100,000-character
 #: message is well under 1 MiB); bigger bodies get 413 before anything is read.
@@ -47,20 +46,21 @@ def before_request() -> None:
     if token is None:
         raise ApiForbidden()
     try:
-        g.api_journalist = journalist_for_token(current_db(), token, now())
+        found = journalist_for_token(current_db(), token, now())
     except InvalidToken as exc:
         raise ApiForbidden() from exc
-    g.api_token = token
+    state = request_state()
+    state.api_journalist, state.api_token = found, token
 
 
 def journalist() -> Journalist:
-    found: Journalist | None = g.get("api_journalist")
+    found = request_state().api_journalist
     assert found is not None
     return found
 
 
 def token() -> str:
-    value: str | None = g.get("api_token")
+    value = request_state().api_token
     assert value is not None
     return value
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response
 
-from securedrop.domain.api_listing import ReplyView, SourceView, SubmissionView
+from securedrop.domain.listings import ReplyView, SourceView, SubmissionView
 from securedrop.models.journalists import Journalist
 from securedrop.storage.names import is_document_name, is_message_name
 

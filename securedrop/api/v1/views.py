@@ -8,7 +8,6 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, Conflict
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
-from securedrop import db
 from securedrop.api.v1 import auth
 from securedrop.api.v1.auth import journalist, json_body
 from securedrop.api.v1.responses import (
@@ -22,19 +21,25 @@ from securedrop.api.v1.responses import (
     user_body,
 )
 from securedrop.api.v2.views import login_hints
-from securedrop.domain import NotFound
-from securedrop.domain import api_listing as listing
+from securedrop.domain import NotFound, listings
 from securedrop.domain import authentication as authn
-from securedrop.domain.api_replies import InvalidReplyUUID, NotEncrypted, ReplyUUIDInUse, store_encrypted_reply
-from securedrop.domain.api_seen import NothingToMark, SeenItemNotFound, mark_resources_seen
 from securedrop.domain.collections import delete_loaded_items, delete_source_data, locate_file
-from securedrop.domain.index import set_starred
+from securedrop.domain.replies import (
+    InvalidReplyUUID,
+    NotEncrypted,
+    ReplyUUIDInUse,
+    source_reply,
+)
+from securedrop.domain.seen import NothingToMark, SeenItemNotFound, mark_resources_seen
 from securedrop.domain.sources import delete_source as delete_source_domain
+from securedrop.domain.sources import live_source_by_uuid, set_starred
+from securedrop.domain.submissions import source_submission
 from securedrop.domain.tokens import issue_token, revoke_token
 from securedrop.models import Reply, Source, Submission
-from securedrop.web.context import now, services
+from securedrop.models.journalists import Journalist
 from securedrop.web.ranges import file_response
-from securedrop.web.transaction import current_db
+from securedrop.web.state import current_db, now, replies, services
+from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 blueprint.before_request(auth.before_request)
@@ -54,21 +59,21 @@ def route(rule: str, methods: list[str]) -> Callable[[View], View]:
 
 def _source(source_uuid: str) -> Source:
     try:
-        return listing.live_source(current_db(), source_uuid)
+        return live_source_by_uuid(current_db(), source_uuid)
     except NotFound as exc:
         raise HTTPNotFound() from exc
 
 
 def _submission(source: Source, submission_uuid: str) -> Submission:
     try:
-        return listing.source_submission(current_db(), source, submission_uuid)
+        return source_submission(current_db(), source, submission_uuid)
     except NotFound as exc:
         raise HTTPNotFound() from exc
 
 
 def _reply(source: Source, reply_uuid: str) -> Reply:
     try:
-        return listing.source_reply(current_db(), source, reply_uuid)
+        return source_reply(current_db(), source, reply_uuid)
     except NotFound as exc:
         raise HTTPNotFound() from exc
 
@@ -109,16 +114,17 @@ def token() -> Response:
             raise BadRequest(f"{field} field is missing")
     if not all(isinstance(body[field], str) for field in LOGIN_FIELDS):
         raise BadRequest(auth.MALFORMED)
-    session = current_db()
     try:
-        found = authn.authenticate(
-            session, body["username"], body["passphrase"], body["one_time_code"], now()
-        )
+        # The attempt and the consumed code are kept even when the login is refused.
+        with recorded_even_if_refused() as attempt:
+            attempted = authn.authenticate(
+                attempt, body["username"], body["passphrase"], body["one_time_code"], now()
+            )
     except authn.LoginFailed:
-        # Keep the attempt record and the consumed code, or the throttle and the replay
-        # record would mean nothing; the 403 rolls back nothing else.
-        db.commit(session)
         return json_error(403, "Forbidden", auth.FORBIDDEN_MESSAGE)
+    session = current_db()
+    found = session.get(Journalist, attempted.id)
+    assert found is not None  # just authenticated
     issued = issue_token(session, found, now())
     body = {
         "token": issued.token,
@@ -141,7 +147,7 @@ def logout() -> Response:
 
 @route("/sources", ["GET"])
 def sources() -> Response:
-    return json_response({"sources": [source_body(v) for v in listing.source_views(current_db())]})
+    return json_response({"sources": [source_body(v) for v in listings.source_views(current_db())]})
 
 
 @route(S, ["GET", "DELETE"])
@@ -150,7 +156,7 @@ def single_source(source_uuid: str) -> Response:
     if request.method == "DELETE":
         delete_source_domain(current_db(), services().store, source)
         return _message("Source and submissions deleted")
-    (view,) = listing.source_views(current_db(), source.id)
+    (view,) = listings.source_views(current_db(), source.id)
     return json_response(source_body(view))
 
 
@@ -181,7 +187,7 @@ def delete_conversation(source_uuid: str) -> Response:
 @route(f"{S}/submissions", ["GET"])
 def source_submissions(source_uuid: str) -> Response:
     source = _source(source_uuid)
-    views = listing.submission_views(current_db(), source_id=source.id)
+    views = listings.submission_views(current_db(), source_id=source.id)
     return json_response({"submissions": [submission_body(v) for v in views]})
 
 
@@ -192,7 +198,7 @@ def single_submission(source_uuid: str, submission_uuid: str) -> Response:
     if request.method == "DELETE":
         delete_loaded_items(current_db(), services().store, source, [item])
         return _message("Submission deleted")
-    (view,) = listing.submission_views(current_db(), submission_id=item.id)
+    (view,) = listings.submission_views(current_db(), submission_id=item.id)
     return json_response(submission_body(view))
 
 
@@ -207,7 +213,7 @@ def source_replies(source_uuid: str) -> Response:
     source = _source(source_uuid)
     if request.method == "POST":
         return _post_reply(source)
-    views = listing.reply_views(current_db(), source_id=source.id)
+    views = listings.reply_views(current_db(), source_id=source.id)
     return json_response({"replies": [reply_body(v) for v in views]})
 
 
@@ -223,9 +229,7 @@ def _post_reply(source: Source) -> Response:
     if not text:
         raise BadRequest("reply should not be empty")
     try:
-        reply = store_encrypted_reply(
-            current_db(), services().store, source, journalist(), text, body.get("uuid")
-        )
+        reply = replies().store_encrypted(source, journalist(), text, body.get("uuid"))
     except NotEncrypted as exc:
         raise BadRequest("You must encrypt replies client side") from exc
     except InvalidReplyUUID as exc:
@@ -244,7 +248,7 @@ def single_reply(source_uuid: str, reply_uuid: str) -> Response:
     if request.method == "DELETE":
         delete_loaded_items(current_db(), services().store, source, [item])
         return _message("Reply deleted")
-    (view,) = listing.reply_views(current_db(), reply_id=item.id)
+    (view,) = listings.reply_views(current_db(), reply_id=item.id)
     return json_response(reply_body(view))
 
 
@@ -256,12 +260,12 @@ def download_reply(source_uuid: str, reply_uuid: str) -> Response:
 
 @route("/submissions", ["GET"])
 def all_submissions() -> Response:
-    return json_response({"submissions": [submission_body(v) for v in listing.submission_views(current_db())]})
+    return json_response({"submissions": [submission_body(v) for v in listings.submission_views(current_db())]})
 
 
 @route("/replies", ["GET"])
 def all_replies() -> Response:
-    return json_response({"replies": [reply_body(v) for v in listing.reply_views(current_db())]})
+    return json_response({"replies": [reply_body(v) for v in listings.reply_views(current_db())]})
 
 
 @route("/seen", ["POST"])
@@ -288,4 +292,4 @@ def current_user() -> Response:
 
 @route("/users", ["GET"])
 def users() -> Response:
-    return json_response({"users": [user_body(j) for j in listing.all_journalists(current_db())]})
+    return json_response({"users": [user_body(j) for j in listings.all_journalists(current_db())]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFProtect
 
 from securedrop.api.v2.requests import REQUEST_ID
 from securedrop.api.v2.views import blueprint, login_hints
@@ -20,11 +21,9 @@ def _echo_request_id(response: Response) -> Response:
     return response
 
 
-def install(app: Flask) -> None:
-    """Register the blueprint, exempt from CSRF like v1 (a token, no cookie); JSON errors
-    come from v1's handlers, which cover all of /api/."""
+def install(app: Flask, csrf: CSRFProtect) -> None:
+    """Register the blueprint, exempt from CSRF like v1 (a token, no cookie); its errors
+    are answered in JSON by the app's handlers, which cover all of /api/."""
     app.register_blueprint(blueprint)
-    csrf = app.extensions.get("csrf")
-    if csrf is not None:
-        csrf.exempt(blueprint)
+    csrf.exempt(blueprint)
     app.after_request(_echo_request_id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from securedrop.api.v2 import records
 from securedrop.api.v2.hashing import digest, version
 from securedrop.api.v2.records import Record
-from securedrop.domain import api_listing as listing
+from securedrop.domain import listings as listing
 from securedrop.domain import versions
 
 #: The newest client minor (API_V2 §7); the cached snapshot is in its shapes.

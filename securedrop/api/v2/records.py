@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from securedrop.domain.api_listing import ReplyView, SourceView, SubmissionView
+from securedrop.domain.listings import ReplyView, SourceView, SubmissionView
 from securedrop.models.journalists import Journalist
 from securedrop.storage.names import interaction_number, is_message_name
 

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from securedrop import db
 from securedrop.api.v1 import auth
@@ -15,21 +15,21 @@ from securedrop.api.v2 import records, requests
 from securedrop.api.v2.hashing import canonical, version
 from securedrop.api.v2.index import IndexCache, Snapshot, index_body
 from securedrop.domain import events as event_rules
-from securedrop.domain.events import AlreadyApplied, Changed, EventFailed
-from securedrop.web.context import now, services
-from securedrop.web.transaction import current_db
+from securedrop.domain.events import AlreadyApplied, Changed, EventFailed, Events
+from securedrop.web.state import app_state, current_db, now, replies
 
 blueprint = Blueprint("api_v2", __name__, url_prefix="/api/v2")
 # The v1 token is the credential: the same check, and the same 403 (never 401).
 blueprint.before_request(auth.before_request)
 
-CACHE_KEY = "securedrop.api_v2_index"
 log = logging.getLogger(__name__)
 
 
 def index_cache() -> IndexCache:
-    cache: IndexCache = current_app.extensions.setdefault(CACHE_KEY, IndexCache())
-    return cache
+    state = app_state()
+    if state.api_v2_index is None:
+        state.api_v2_index = IndexCache()
+    return state.api_v2_index
 
 
 def snapshot() -> Snapshot:
@@ -79,6 +79,7 @@ def _run_events(batch: list[event_rules.Event]) -> tuple[dict[str, list[Any]], C
     """Apply each event in its own transaction: committed when it applies, rolled back
     (effects, files and its claimed id alike) when it does not."""
     session = current_db()
+    events = Events(replies())
     statuses: dict[str, list[Any]] = {}
     changed = Changed()
 
@@ -88,13 +89,13 @@ def _run_events(batch: list[event_rules.Event]) -> tuple[dict[str, list[Any]], C
 
     for event in batch:
         try:
-            event_rules.claim(session, event, journalist(), now())
+            events.claim(event, journalist(), now())
         except AlreadyApplied:
             db.commit(session)  # keeps the purge of expired ids
             statuses[event.event_id] = [208, None]
             continue
         try:
-            touched = event_rules.apply_event(session, services().store, journalist(), event, source_version)
+            touched = events.apply(journalist(), event, source_version)
             db.commit(session)
         except EventFailed as exc:
             db.rollback(session)

@@ -21,8 +21,9 @@ from tests.functional.journalist_journey import PASSPHRASE
 def account(services: Services) -> tuple[int, str]:
     secret = otp.new_totp_secret()
     with db.unit_of_work(services.sessions) as session:
-        journalist = accounts.create_journalist(session, "tester", PASSPHRASE, PASSPHRASE,
-                                                accounts.TwoFactor(secret, True))
+        journalist = accounts.create_journalist(
+            session, accounts.NewAccount("tester", PASSPHRASE, PASSPHRASE, accounts.TwoFactor(secret, True))
+        )
         session.flush()
         return journalist.id, secret
 
@@ -54,7 +55,7 @@ def test_placeholder_cannot_log_in_edit_or_be_deleted(services: Services, accoun
         with pytest.raises(accounts.ProtectedAccount):
             accounts.delete_journalist(session, placeholder, acting=None)
         with pytest.raises(accounts.ProtectedAccount):
-            accounts.update_account(session, placeholder, "renamed", None, None, True)
+            accounts.update_account(session, placeholder, accounts.AccountEdit("renamed", None, None, True))
         assert [j.username for j in accounts.list_journalists(session)] == ["tester"]
 
 
@@ -62,5 +63,6 @@ def test_passphrase_bounds(services: Services) -> None:
     with db.unit_of_work(services.sessions) as session:
         for bad in ("short words only", "x" * 129 + " a b c d e f"):
             with pytest.raises(accounts.InvalidPassphrase):
-                accounts.create_journalist(session, "someone", bad, bad, accounts.TwoFactor.new_totp())
+                account = accounts.NewAccount("someone", bad, bad, accounts.TwoFactor.new_totp())
+                accounts.create_journalist(session, account)
         assert session.scalar(select(Journalist).where(Journalist.username == "someone")) is None

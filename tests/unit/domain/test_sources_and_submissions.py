@@ -13,7 +13,7 @@ from securedrop.crypto.codenames import generate_codename
 from securedrop.domain import EmptySubmission, SourceCreationError
 from securedrop.domain import sources as sources_domain
 from securedrop.domain.instance import current_config, update_config
-from securedrop.domain.submissions import Upload, store_submission
+from securedrop.domain.submissions import Upload
 from securedrop.models import InstanceConfig, Source, Submission
 from securedrop.services import Services
 
@@ -80,8 +80,9 @@ def test_rolled_back_submission_leaves_no_file(services: Services) -> None:
     session = services.sessions()
     source = session.get(Source, source_id)
     assert source is not None
-    store_submission(session, services.store, services.pgp, services.hasher, source, current_config(session),
-                     "hello", Upload(io.BytesIO(b"doc"), "a.txt", 3), 10**6)
+    services.submissions(session, current_config(session)).submit(
+        source, "hello", Upload(io.BytesIO(b"doc"), "a.txt", 3)
+    )
     directory = services.store.source_dir(source.filesystem_id)
     assert len(list(directory.iterdir())) == 2
     db.rollback(session)
@@ -98,8 +99,7 @@ def test_rejected_submission_takes_no_number(services: Services) -> None:
     with pytest.raises(EmptySubmission), db.unit_of_work(services.sessions) as session:
         source = session.get(Source, source_id)
         assert source is not None
-        store_submission(session, services.store, services.pgp, services.hasher, source, current_config(session),
-                         "", None, 10**6)
+        services.submissions(session, current_config(session)).submit(source, "", None)
     with services.sessions() as session:
         source = session.get(Source, source_id)
         assert source is not None and source.interaction_count == 0

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from securedrop import db
 from securedrop.crypto import otp
 from securedrop.domain.authentication import consume_code
-from securedrop.domain.collections import mark_seen
+from securedrop.domain.seen import mark_seen
 from securedrop.domain.versions import current_generation, live_source_stamps
 from securedrop.models import Journalist, Source, Submission
 from securedrop.models.base import utcnow

@@ -1,4 +1,4 @@
-"""The API's `seen` call: validate every id first, then mark all of them or none."""
+"""Seen-records: which journalist has seen which file, message or reply; the API marks many at once, all or none."""
 
 from __future__ import annotations
 
@@ -6,13 +6,33 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from securedrop.domain import DomainError, NotFound
-from securedrop.domain.collections import mark_seen
 from securedrop.domain.sources import live_conditions
-from securedrop.models import Reply, Source, Submission
+from securedrop.domain.versions import SYNC_SOURCES
+from securedrop.models import Reply, SeenFile, SeenMessage, SeenReply, Source, Submission
 from securedrop.models.journalists import Journalist
+
+
+def mark_seen(session: Session, journalist_id: int, items: list[Submission | Reply]) -> None:
+    """Record that `journalist_id` has seen `items`; existing records are left alone."""
+    rows: dict[type, list[dict[str, int]]] = {SeenFile: [], SeenMessage: [], SeenReply: []}
+    for item in items:
+        if isinstance(item, Reply):
+            rows[SeenReply].append({"reply_id": item.id, "journalist_id": journalist_id})
+        elif item.is_message:
+            rows[SeenMessage].append({"message_id": item.id, "journalist_id": journalist_id})
+        else:
+            rows[SeenFile].append({"file_id": item.id, "journalist_id": journalist_id})
+    dialect = session.get_bind().dialect.name
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    touched = {SYNC_SOURCES: tuple({item.source_id for item in items})}
+    for model, values in rows.items():
+        if values:
+            # Two tabs downloading the same file must not collide on the unique constraint.
+            session.execute(insert(model).values(values).on_conflict_do_nothing(), execution_options=touched)
 
 
 class NothingToMark(DomainError):

@@ -1,9 +1,8 @@
-"""What the journalist API reads: live sources, submissions and replies, in a few queries.
+"""Read models for the web pages and the API: the index, a conversation, and the API's listings.
 
 Every listing costs a fixed number of aggregate queries whatever the number of sources
 (no N+1, no gpg call: keys and fingerprints are columns), so 10,000 sources stay well
-inside a desktop client's 20 s timeout.
-"""
+inside a desktop client's 20 s timeout."""
 
 from __future__ import annotations
 
@@ -12,13 +11,153 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from securedrop.domain import NotFound
 from securedrop.domain.sources import live_conditions
 from securedrop.models import Reply, SeenFile, SeenMessage, SeenReply, Source, Submission
 from securedrop.models.journalists import Journalist
+from securedrop.storage.names import interaction_number
+
+PAGE_SIZE = 100
+
+
+MAX_FILTER_CHARS = 100
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """What the index shows of one source."""
+
+    filesystem_id: str
+    designation: str
+    last_updated: datetime
+    is_starred: bool
+    messages: int
+    documents: int
+    unread: int
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    rows: list[SourceRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_sources(
+    session: Session, journalist_id: int, designation_filter: str = "", page: int = 1, page_size: int = PAGE_SIZE
+) -> IndexPage:
+    """One page of live (not pending) sources: starred first, then newest
+    activity first, with counts computed by the database in three queries whatever the
+    number of sources."""
+    conditions = live_conditions()
+    wanted = " ".join(designation_filter.split()).lower()[:MAX_FILTER_CHARS]
+    if wanted:
+        conditions.append(Source.journalist_designation.ilike(f"%{_escape_like(wanted)}%", escape="\\"))
+    total = int(session.scalar(select(func.count()).select_from(Source).where(*conditions)) or 0)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    sources = session.execute(
+        select(
+            Source.id, Source.filesystem_id, Source.journalist_designation, Source.last_updated, Source.is_starred
+        )
+        .where(*conditions)
+        .order_by(Source.is_starred.desc(), Source.last_updated.desc(), Source.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    ids = [row.id for row in sources]
+    counts: dict[int, tuple[int, int, int]] = {}
+    if ids:
+        is_message = Submission.is_message
+        unseen = and_(SeenFile.id.is_(None), SeenMessage.id.is_(None))
+        aggregate = (
+            select(
+                Submission.source_id,
+                func.sum(case((is_message, 1), else_=0)),
+                func.sum(case((is_message, 0), else_=1)),
+                func.sum(case((unseen, 1), else_=0)),
+            )
+            .outerjoin(SeenFile, and_(SeenFile.file_id == Submission.id, SeenFile.journalist_id == journalist_id))
+            .outerjoin(
+                SeenMessage, and_(SeenMessage.message_id == Submission.id, SeenMessage.journalist_id == journalist_id)
+            )
+            .where(Submission.source_id.in_(ids))
+            .group_by(Submission.source_id)
+        )
+        for source_id, messages, documents, unread in session.execute(aggregate):
+            counts[source_id] = (int(messages or 0), int(documents or 0), int(unread or 0))
+    rows = [
+        SourceRow(
+            filesystem_id=row.filesystem_id,
+            designation=row.journalist_designation,
+            last_updated=row.last_updated,
+            is_starred=row.is_starred,
+            messages=counts.get(row.id, (0, 0, 0))[0],
+            documents=counts.get(row.id, (0, 0, 0))[1],
+            unread=counts.get(row.id, (0, 0, 0))[2],
+        )
+        for row in sources
+    ]
+    return IndexPage(rows=rows, total=total, page=page, pages=pages)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One entry of a conversation, as the source page lists it."""
+
+    filename: str
+    number: int
+    kind: str  # "message", "document" or "reply"
+    size: int
+    seen: bool
+    author: str | None  # a reply's journalist
+    deleted_by_source: bool = False
+
+
+def conversation(session: Session, source: Source, journalist: Journalist) -> list[Item]:
+    """Messages, documents and replies in interaction order, each with this journalist's
+    seen flag."""
+    submissions = list(session.scalars(select(Submission).where(Submission.source_id == source.id)))
+    replies = list(session.scalars(select(Reply).where(Reply.source_id == source.id)))
+    seen_files = set(session.scalars(select(SeenFile.file_id).where(SeenFile.journalist_id == journalist.id)
+                                     .join(Submission, Submission.id == SeenFile.file_id)
+                                     .where(Submission.source_id == source.id)))
+    seen_messages = set(session.scalars(select(SeenMessage.message_id)
+                                        .where(SeenMessage.journalist_id == journalist.id)
+                                        .join(Submission, Submission.id == SeenMessage.message_id)
+                                        .where(Submission.source_id == source.id)))
+    items = [
+        Item(
+            filename=s.filename,
+            number=interaction_number(s.filename),
+            kind="message" if s.is_message else "document",
+            size=s.size,
+            seen=s.id in (seen_messages if s.is_message else seen_files),
+            author=None,
+        )
+        for s in submissions
+    ]
+    items += [
+        Item(
+            filename=r.filename,
+            number=interaction_number(r.filename),
+            kind="reply",
+            size=r.size,
+            seen=True,
+            author=r.journalist.username,
+            deleted_by_source=r.deleted_by_source,
+        )
+        for r in replies
+    ]
+    items.sort(key=lambda item: item.number)
+    return items
 
 
 @dataclass(frozen=True)
@@ -62,32 +201,6 @@ def _collect_seen_by(session: Session, seen: dict[int, list[str]], query: Select
     for item_id, journalist_uuid in session.execute(query):
         if journalist_uuid not in seen[item_id]:
             seen[item_id].append(journalist_uuid)
-
-
-def live_source(session: Session, source_uuid: str) -> Source:
-    """Raises: NotFound: unknown (or malformed) uuid, or a pending source."""
-    source = session.scalar(select(Source).where(Source.uuid == source_uuid, *live_conditions()))
-    if source is None:
-        raise NotFound(source_uuid)
-    return source
-
-
-def source_submission(session: Session, source: Source, submission_uuid: str) -> Submission:
-    """Raises: NotFound: no such submission of *this* source."""
-    found = session.scalar(
-        select(Submission).where(Submission.uuid == submission_uuid, Submission.source_id == source.id)
-    )
-    if found is None:
-        raise NotFound(submission_uuid)
-    return found
-
-
-def source_reply(session: Session, source: Source, reply_uuid: str) -> Reply:
-    """Raises: NotFound: no such reply of *this* source."""
-    found = session.scalar(select(Reply).where(Reply.uuid == reply_uuid, Reply.source_id == source.id))
-    if found is None:
-        raise NotFound(reply_uuid)
-    return found
 
 
 def _of_sources(source_uuids: Collection[str] | None) -> list[ColumnElement[bool]]:
