@@ -12,7 +12,7 @@ from securedrop import db
 from securedrop.api.v1 import auth
 from securedrop.api.v1.auth import journalist, json_body
 from securedrop.api.v2 import records, requests
-from securedrop.api.v2.hashing import canonical, version
+from securedrop.api.v2.hashing import canonical, digest
 from securedrop.api.v2.index import IndexCache, Snapshot, index_body
 from securedrop.domain import events as event_rules
 from securedrop.domain.events import AlreadyApplied, Changed, EventFailed, Events
@@ -66,7 +66,7 @@ def index(shard_spec: str | None = None) -> Response:
         if prefixes is not None:
             chosen = {uuid: entry for uuid, entry in chosen.items() if uuid.startswith(tuple(prefixes))}
         body = canonical(index_body(chosen, current.journalists, minor))
-        etag = version(json.loads(body))
+        etag = digest(body)
     if requests.etag_matches(request.headers.get("If-None-Match"), etag):
         response = Response(b"", status=304)
     else:
