@@ -57,21 +57,28 @@ requirements: venv ## Re-pin requirements*.txt from requirements*.in
 	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 .PHONY: i18n-extract
-i18n-extract: venv ## Update securedrop/translations/messages.pot from the code and templates
-	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -o $(I18N)/messages.pot --no-location --sort-output --project=securedrop securedrop
+i18n-extract: venv ## Update $(I18N)/messages.pot from the code and templates (locations, Translators: comments)
+	.venv/bin/pybabel extract -F babel.cfg -k ngettext:1,2 -k lazy_gettext -k pgettext:1c,2 -k npgettext:1c,2,3 \
+		-k lazy_pgettext:1c,2 --add-comments=Translators: -o $(I18N)/messages.pot --project=securedrop securedrop
 
 .PHONY: i18n-update
-i18n-update: venv ## Merge messages.pot into every catalog
-	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching; fi
+i18n-update: venv ## Merge messages.pot into every catalog; changed English keeps its old translation as fuzzy
+	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel update -i $(I18N)/messages.pot -d $(I18N) --previous --ignore-pot-creation-date; fi
 
 .PHONY: i18n-compile
-i18n-compile: venv ## Build the .mo files in place (not committed; a built package compiles its own)
-	@if ls $(I18N)/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then .venv/bin/pybabel -q compile -d $(I18N); fi
+i18n-compile: venv ## Build the .mo files in place (not committed): reviewed entries and machine drafts
+	$(PY) scripts/i18n_compile.py
 
 .PHONY: i18n-check
-i18n-check: i18n-compile ## Every catalog compiles, is complete, and keeps placeholders and tags
+i18n-check: i18n-compile ## Fail on broken catalogs (compile, placeholders, tags, plurals, glossary); report review state
 	$(PY) scripts/i18n_check.py
+
+.PHONY: l10n-screenshots
+l10n-screenshots: venv ## Every page of both interfaces in LOCALES="fr_FR ar pseudo" beside English: l10n-screenshots/index.html
+	scripts/system-deps.sh gnupg chromium chromium-driver
+	$(MAKE) --no-print-directory i18n-compile
+	$(PY) scripts/l10n_screenshots.py $(or $(LOCALES),fr_FR ar pseudo)
 
 .PHONY: clean
 clean: ## Remove the venv, dev data and caches
-	rm -rf .venv .dev-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .dev-data .pytest_cache .mypy_cache .ruff_cache l10n-screenshots

@@ -25,8 +25,17 @@ class BuildWithCatalogs(build_py):
         if getattr(self, "editable_mode", False):
             return  # an editable install reads the source tree: `make i18n-compile`
         # Babel is a build requirement (pyproject.toml) and a runtime one (flask-babel).
+        import importlib.util
+
         from babel.messages.mofile import write_mo
         from babel.messages.pofile import read_po
+
+        # Which entries ship (reviewed ones and machine drafts), without importing the
+        # package and its dependencies at build time.
+        spec = importlib.util.spec_from_file_location("_catalogs", HERE / "securedrop" / "catalogs.py")
+        assert spec is not None and spec.loader is not None
+        catalogs = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(catalogs)
 
         for po in sorted(CATALOGS.glob("*/LC_MESSAGES/messages.po")):
             locale = po.parent.parent.name
@@ -36,7 +45,7 @@ class BuildWithCatalogs(build_py):
             with po.open("rb") as handle:
                 catalog = read_po(handle, locale=locale)
             with target.open("wb") as handle:
-                write_mo(handle, catalog)  # fuzzy entries left out, as `pybabel compile` does
+                write_mo(handle, catalogs.shipped_catalog(catalog))  # as `make i18n-compile` does
 
 
 setup(

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, request, session
+from babel.units import format_unit
+from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale
+from werkzeug.exceptions import HTTPException
 
 from securedrop.config import TRANSLATIONS_DIR
+from securedrop.domain.languages import offered_locales
+from securedrop.web.state import instance_config
 
 FALLBACK = "en_US"
 #: Browser tags whose region implies a script (REFERENCE §13).
@@ -76,7 +80,14 @@ def text_direction(code: str) -> str:
         return "ltr"
 
 
+#: Names people look for that differ from CLDR's (CLDR calls Indonesian "Indonesia").
+_NATIVE_NAMES = {"id": "Bahasa Indonesia"}
+
+
 def native_name(code: str) -> str:
+    """The language's name in itself, as its speakers would look for it in a menu."""
+    if code in _NATIVE_NAMES:
+        return _NATIVE_NAMES[code]
     try:
         name = Locale.parse(code).get_display_name(code) or code
     except (UnknownLocaleError, ValueError):
@@ -89,23 +100,30 @@ def install(
 ) -> tuple[str, ...]:
     """Wire flask-babel: `?l=` → remembered choice → Accept-Language → default → en_US.
 
-    Returns the locales that can actually be shown (for the app state).
+    Only the languages an admin offers (Admin → Languages) are chosen or listed; the
+    rest of the installed ones stay ready to be offered again. Returns the locales that
+    can actually be shown (for the app state).
     """
     supported = available_locales(configured, translations_dir)
     fallback = default if default in supported else FALLBACK
+    choices = {code: LanguageChoice(code, native_name(code), bcp47(code)) for code in supported}
+
+    def offered() -> list[str]:
+        return offered_locales(instance_config(), supported, always=fallback)
 
     def select_locale() -> str:
+        usable = offered()
         requested = request.args.get("l")
         if requested:
-            chosen = match_locale(requested, supported)
+            chosen = match_locale(requested, usable)
             if chosen is not None:
                 session["locale"] = chosen
                 return chosen
         remembered = session.get("locale")
-        if isinstance(remembered, str) and remembered in supported:
+        if isinstance(remembered, str) and remembered in usable:
             return remembered
         for tag, _quality in request.accept_languages:
-            chosen = match_locale(tag, supported)
+            chosen = match_locale(tag, usable)
             if chosen is not None:
                 return chosen
         return fallback
@@ -113,16 +131,50 @@ def install(
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations_dir or TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = FALLBACK
     Babel(app, locale_selector=select_locale)
-    menu = [LanguageChoice(code, native_name(code), bcp47(code)) for code in supported]
+    app.jinja_env.filters["filesize"] = format_size
 
     @app.context_processor
     def _locale_context() -> dict[str, object]:
         current = str(get_locale() or fallback)
+        menu = [choices[code] for code in offered()]
         return {
             "html_lang": bcp47(current),
             "html_dir": text_direction(current),
             "current_locale": current,
             "language_menu": menu if len(menu) > 1 else [],
+            "language_base": language_base(),
         }
 
     return tuple(supported)
+
+
+#: CLDR's unit names, largest first, with the bytes each stands for (decimal, as CLDR means them).
+_SIZE_UNITS = (("digital-gigabyte", 1000**3), ("digital-megabyte", 1000**2), ("digital-kilobyte", 1000))
+
+
+def format_size(num_bytes: int) -> str:
+    """A file size in the page's language: "1.5 MB", "1,5 Mo", "512 Byte"."""
+    locale = get_locale() or Locale.parse(FALLBACK)
+    for unit, size in _SIZE_UNITS:
+        if num_bytes >= size:
+            return format_unit(round(num_bytes / size, 1), unit, length="short", locale=locale)
+    return format_unit(num_bytes, "digital-byte", length="short", locale=locale)
+
+
+def language_base() -> str:
+    """The path the language menu's `?l=` links go to: this page, as a GET can reach it.
+
+    A page answering a POST (a failed submission, the logout advice) must not link to a
+    URL that a GET would reject with 405 or turn into something else: the same path if
+    it takes GET, else the home page. A view that knows better passes its template a
+    `language_return` (the failed submission's /lookup), which the menu prefers.
+    """
+    here = request.script_root + request.path
+    if request.method in ("GET", "HEAD"):
+        return here
+    adapter = current_app.url_map.bind("localhost", script_name=request.script_root or "/")
+    try:
+        adapter.match(request.path, method="GET")
+    except HTTPException:  # 405, 404, or a redirect: none of them shows this page again
+        return request.script_root + "/"
+    return here

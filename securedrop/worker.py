@@ -6,6 +6,7 @@ import logging
 import threading
 
 from securedrop import db
+from securedrop.domain import retention
 from securedrop.domain.sources import purge_pending_sources
 from securedrop.models.base import utcnow
 from securedrop.services import Services
@@ -22,6 +23,9 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
     with db.unit_of_work(services.sessions) as session:
         ServerSessionInterface.purge_expired(session)
         purged = purge_pending_sources(session, services.store, utcnow())
+        expired = retention.expire_sources(session, services.store, utcnow())
+    if expired:
+        log.info("deleted %d sources past the retention period", expired)
     if purged:
         log.info("deleted %d sources that never submitted anything", purged)
     return empty_shredder(services.store.shredder, passes)

@@ -32,9 +32,13 @@ class WordListError(CryptoError):
 
 
 @cache
-def _denylist(language: str) -> frozenset[str]:
-    """Words we never draw, committed beside this module (English only so far)."""
-    path = resources.files("securedrop.crypto") / f"denylist_{language}.txt"
+def _denylist(name: str) -> frozenset[str]:
+    """Words we never draw from list `name`, committed beside this module as denylist_<name>.txt.
+
+    Every shipped codename list has one, and so do the designation lists: a source must
+    never be handed, nor a journalist shown, an insult or a word that frightens.
+    """
+    path = resources.files("securedrop.crypto") / f"denylist_{name}.txt"
     if not path.is_file():
         return frozenset()
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -69,12 +73,22 @@ def codename_words(language: str) -> tuple[str, ...]:
 
 @cache
 def designation_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(adjectives, nouns) for journalist designations; always English."""
-    adjectives = tuple(sorted({w for w in _read("wordlist_en_adjectives.txt") if DESIGNATION_WORD.fullmatch(w)}))
-    nouns = tuple(sorted({w for w in _read("wordlist_en_nouns.txt") if DESIGNATION_WORD.fullmatch(w)}))
+    """(adjectives, nouns) for journalist designations; always English, denylists applied."""
+    denied_adjectives, denied_nouns = _denylist("en_adjectives"), _denylist("en_nouns")
+    adjectives = tuple(sorted({
+        w for w in _read("wordlist_en_adjectives.txt") if DESIGNATION_WORD.fullmatch(w) and w not in denied_adjectives
+    }))
+    nouns = tuple(sorted({
+        w for w in _read("wordlist_en_nouns.txt") if DESIGNATION_WORD.fullmatch(w) and w not in denied_nouns
+    }))
     if len(adjectives) < 1000 or len(nouns) < 5000:
         raise WordListError("designation word lists are too short")
     return adjectives, nouns
+
+
+def denied_words(name: str) -> frozenset[str]:
+    """The denylist of a codename language ("de") or designation list ("en_nouns")."""
+    return _denylist(name)
 
 
 def supported_codename_languages() -> list[str]:

@@ -34,6 +34,8 @@ def update_config(session: Session, **changes: object) -> InstanceConfig:
         "organization_name": current.organization_name,
         "initial_message_min_len": current.initial_message_min_len,
         "reject_message_with_codename": current.reject_message_with_codename,
+        "offered_locales": current.offered_locales,
+        "retention_days": current.retention_days,
     }
     unknown = set(changes) - set(fields)
     if unknown:

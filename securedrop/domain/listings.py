@@ -51,12 +51,19 @@ def _escape_like(text: str) -> str:
 
 
 def list_sources(
-    session: Session, journalist_id: int, designation_filter: str = "", page: int = 1, page_size: int = PAGE_SIZE
+    session: Session,
+    journalist_id: int,
+    designation_filter: str = "",
+    page: int = 1,
+    only: ColumnElement[bool] | None = None,
 ) -> IndexPage:
-    """One page of live (not pending) sources: starred first, then newest
-    activity first, with counts computed by the database in three queries whatever the
-    number of sources."""
+    """One page of live (not pending) sources, `only` those matching it when given: starred
+    first, then newest activity first, with counts computed by the database in three
+    queries whatever the number of sources."""
+    page_size = PAGE_SIZE
     conditions = live_conditions()
+    if only is not None:
+        conditions.append(only)
     wanted = " ".join(designation_filter.split()).lower()[:MAX_FILTER_CHARS]
     if wanted:
         conditions.append(Source.journalist_designation.ilike(f"%{_escape_like(wanted)}%", escape="\\"))

@@ -16,6 +16,7 @@ from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain import DomainError, NotFound, ReplyRejected
 from securedrop.domain.sources import place_next, unlock_secret_key
 from securedrop.models import Journalist, Reply, SeenReply, Source
+from securedrop.models.base import utcnow
 from securedrop.storage.names import interaction_number, reply_name
 from securedrop.storage.store import Store
 
@@ -138,6 +139,7 @@ class Replies:
         with session.begin_nested():
             session.add(reply)
         session.add(SeenReply(reply_id=reply.id, journalist_id=journalist.id))
+        source.last_activity = utcnow()  # a reply restarts the retention period too
         session.flush()
         return reply
 

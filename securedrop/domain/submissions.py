@@ -105,7 +105,7 @@ class Submissions:
             for item, _namer in staged:
                 item.discard()  # a no-op for files already placed
         source.pending = False
-        source.last_updated = utcnow()
+        source.last_updated = source.last_activity = utcnow()
         session.flush()
         return SubmissionResult(
             message=rows[0] if message else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
 from securedrop.crypto.otp import InvalidHOTPSecret
 from securedrop.domain import authentication as auth
@@ -76,8 +76,9 @@ def new_password() -> Any:
     except auth.LoginFailed as exc:
         flash(gettext("Incorrect passphrase or two-factor code."), "error")
         if isinstance(exc, auth.LoginThrottled):
-            flash(gettext("Please wait at least %(num)d seconds before trying again.",
-                          num=int(auth.THROTTLE_WINDOW.total_seconds())), "hint")
+            seconds = int(auth.THROTTLE_WINDOW.total_seconds())
+            flash(ngettext("Please wait at least %(num)d second before trying again.",
+                           "Please wait at least %(num)d seconds before trying again.", seconds), "hint")
         return _render_account(me, 403)
     passphrase = form.password.data or ""
     try:

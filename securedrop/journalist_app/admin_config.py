@@ -6,13 +6,14 @@ import logging
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from werkzeug.datastructures import FileStorage
 
 from securedrop.domain import instance as settings_domain
+from securedrop.domain import retention
 from securedrop.domain.instance import current_config
 from securedrop.journalist_app.context import journalist, require_admin
-from securedrop.journalist_app.forms import LogoForm, OrganizationNameForm, SubmissionPreferencesForm
+from securedrop.journalist_app.forms import LogoForm, OrganizationNameForm, RetentionForm, SubmissionPreferencesForm
 from securedrop.web.state import current_db, services
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,23 @@ def update_submission_preferences() -> Any:
                       num=settings_domain.MAX_MIN_MESSAGE_CHARS), "error")
         return _render(400)
     flash(gettext("Submission preferences saved."), "success")
+    return redirect(url_for("admin_config.config"))
+
+
+@blueprint.route("/update-retention", methods=["POST"])
+def update_retention() -> Any:
+    try:
+        row = retention.set_retention_period(current_db(), RetentionForm().retention_days.data)
+    except retention.InvalidRetentionPeriod:
+        flash(gettext("The retention period must be a whole number of days from %(min)d to %(max)d, "
+                      "or empty to keep sources until a journalist deletes them.",
+                      min=retention.MIN_DAYS, max=retention.MAX_DAYS), "error")
+        return _render(400)
+    if row.retention_days is None:
+        flash(gettext("Sources will no longer be deleted automatically."), "success")
+    else:
+        flash(ngettext("Sources inactive for %(num)d day will be deleted.",
+                       "Sources inactive for %(num)d days will be deleted.", row.retention_days), "success")
     return redirect(url_for("admin_config.config"))
 
 

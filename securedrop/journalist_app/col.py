@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_file,
 from flask_babel import gettext, ngettext
 from werkzeug.wrappers import Response
 
-from securedrop.domain import NotFound, NothingSelected
+from securedrop.domain import NotFound, NothingSelected, retention
 from securedrop.domain import collections as coll
 from securedrop.domain.listings import conversation
 from securedrop.domain.replies import MAX_REPLY_CHARS
@@ -59,7 +59,23 @@ def _zip(submissions: list[Any], single: Source | None, back: str) -> Response:
 def col(filesystem_id: str) -> str:
     source = _source_or_404(filesystem_id)
     items = conversation(current_db(), source, journalist())
-    return render_template("col.html", source=source, items=items, max_reply_chars=MAX_REPLY_CHARS)
+    expiry = retention.upcoming(current_db(), [source.filesystem_id], now()).get(source.filesystem_id)
+    return render_template("col.html", source=source, items=items, max_reply_chars=MAX_REPLY_CHARS, expiry=expiry)
+
+
+@blueprint.route("/col/<filesystem_id>/keep", methods=["POST"])
+def keep(filesystem_id: str) -> Response:
+    """Keep a source one more retention period (once), before the worker deletes it."""
+    source = _source_or_404(filesystem_id)
+    try:
+        retention.extend(current_db(), source, journalist(), now())
+    except retention.AlreadyExtended:
+        flash(gettext("This source was already kept once; it cannot be extended again."), "error")
+    except retention.RetentionOff:
+        flash(gettext("Sources are not deleted automatically on this instance."), "error")
+    else:
+        flash(gettext("The source will be kept for one more retention period."), "success")
+    return redirect(url_for("col.col", filesystem_id=filesystem_id))
 
 
 @blueprint.route("/col/<filesystem_id>/<path:filename>")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from securedrop.crypto.openpgp import OpenPGPError
-from securedrop.domain import NotFound, ReplyRejected
+from securedrop.domain import NotFound, ReplyRejected, retention
 from securedrop.domain import authentication as auth
 from securedrop.domain.instance import logo_path
 from securedrop.domain.listings import list_sources
@@ -27,8 +27,9 @@ SELECTIONS = ("all", "none", "unread")
 
 def login_failed_hint(exc: auth.LoginFailed) -> str:
     if isinstance(exc, auth.LoginThrottled):
-        return str(gettext("Please wait at least %(num)d seconds before logging in again.",
-                       num=int(auth.THROTTLE_WINDOW.total_seconds())))
+        seconds = int(auth.THROTTLE_WINDOW.total_seconds())
+        return str(ngettext("Please wait at least %(num)d second before logging in again.",
+                            "Please wait at least %(num)d seconds before logging in again.", seconds))
     return str(gettext("Please wait for a new code from your two-factor mobile app or security key "
                    "before trying again."))
 
@@ -73,12 +74,18 @@ def _page_number() -> int:
 def index() -> str:
     designation_filter = request.args.get("filter", "")
     selection = request.args.get("select", "")
-    page = list_sources(current_db(), journalist().id, designation_filter, _page_number())
+    session = current_db()
+    # ?expiring=1: only the sources retention deletes within WARNING_DAYS.
+    expiring_only = retention.expiring_condition(session, now()) if request.args.get("expiring") else None
+    page = list_sources(session, journalist().id, designation_filter, _page_number(), expiring_only)
     return render_template(
         "index.html",
         page=page,
         designation_filter=designation_filter,
         selection=selection if selection in SELECTIONS else "",
+        expiring=retention.upcoming(session, [row.filesystem_id for row in page.rows], now()),
+        expiring_only=expiring_only is not None,
+        retention_on=retention.retention_period(session) is not None,
     )
 
 

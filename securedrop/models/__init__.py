@@ -7,6 +7,7 @@ from securedrop.models.onion_keys import OnionClientKey
 from securedrop.models.sessions import WebSession
 from securedrop.models.sources import (
     Reply,
+    RetentionExtension,
     SeenFile,
     SeenMessage,
     SeenReply,
@@ -24,6 +25,7 @@ __all__ = [
     "InstanceConfig",
     "Journalist",
     "Reply",
+    "RetentionExtension",
     "SeenFile",
     "SeenMessage",
     "SeenReply",

@@ -25,6 +25,8 @@ class Source(Base):
     journalist_designation: Mapped[str] = mapped_column(String(255))
     #: Time of the latest submission (never of a reply), as SecureDrop shows it.
     last_updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Time of the latest submission or reply: the retention period counts from it.
+    last_activity: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: True until the first submission: pending sources are invisible to journalists.
     pending: Mapped[bool] = mapped_column(Boolean, default=True)
     is_starred: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -45,6 +47,9 @@ class Source(Base):
     )
     replies: Mapped[list[Reply]] = relationship(
         back_populates="source", order_by="Reply.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+    retention_extension: Mapped[RetentionExtension | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
     @property
@@ -108,6 +113,17 @@ class Reply(Base):
     seen_replies: Mapped[list[SeenReply]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (UniqueConstraint("source_id", "filename"),)
+
+
+class RetentionExtension(Base):
+    """A journalist kept a source for one more retention period (at most once per source)."""
+
+    __tablename__ = "retention_extensions"
+
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True)
+    #: None once that journalist's account is deleted.
+    journalist_id: Mapped[int | None] = mapped_column(ForeignKey("journalists.id", ondelete="SET NULL"))
+    extended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SeenFile(Base):

@@ -47,6 +47,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     )
     # The source app must not record anything about a source's network or timing.
     app.logger.disabled = True
+    # Before CSRFProtect, which reads the whole body: a full disk refuses an upload unread.
+    app.before_request(errors.refuse_uploads_when_full)
     CSRFProtect(app)
     locales = i18n.install(app, settings.supported_locales, settings.default_locale)
     state.install(app, AppState(services=services, locales=locales, offline=offline))

@@ -33,13 +33,17 @@ class CreateForm(SourceForm):
 
 
 class LoginForm(SourceForm):
+    # Translators: label of the field where a source types the secret phrase they were given.
     codename = PasswordField(lazy_gettext("Codename"))
 
 
 class SubmissionForm(SourceForm):
+    # Translators: label of the text box for a message to the journalists (a noun).
     msg = TextAreaField(lazy_gettext("Message"))
+    # Translators: label of the file chooser (a noun).
     fh = FileField(lazy_gettext("File"))
     #: The honeypot: hidden from people, so only bots fill it.
+    # Translators: hidden from people; only automated spam tools see and fill this field.
     text = StringField(lazy_gettext("Leave this field empty"))
 
     def message(self) -> str:

@@ -45,6 +45,8 @@ from securedrop.domain.instance import logo_path
 from securedrop.domain.submissions import MAX_MESSAGE_CHARS
 from securedrop.i18n import FALLBACK
 from securedrop.models import Source
+from securedrop.source_app import codename_page
+from securedrop.source_app.codename_page import TOR2WEB_CHECK
 from securedrop.source_app.forms import CreateForm, DeleteReplyForm, GenerateForm, LoginForm, SubmissionForm
 from securedrop.source_app.platform import server_os
 from securedrop.source_app.sessions import log_in, logged_in_source, logged_out_notice, reset_session
@@ -62,8 +64,6 @@ from securedrop.web.state import (
 
 blueprint = Blueprint("main", __name__)
 
-#: The value a tor2web proxy would rewrite; its absence means a forged form.
-TOR2WEB_CHECK = 'href="fake.onion"'
 #: Several tabs may each hold a new codename; more than this is abuse.
 MAX_PENDING_CODENAMES = 5
 
@@ -128,6 +128,8 @@ def generate() -> Any:
     if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
         return redirect(url_for("main.lookup"))
+    if "codename" in request.form:
+        return codename_page.in_another_language()
     codename = generate_codename(_locale_language())
     derived = services().hasher.derive(codename)
     tab_id = secrets.token_urlsafe(16)
@@ -137,7 +139,7 @@ def generate() -> Any:
         pending.pop(next(iter(pending)))
     pending[tab_id] = [derived.filesystem_id, derived.key_passphrase]
     session["pending_accounts"] = pending
-    return render_template("generate.html", codename=codename, tab_id=tab_id)
+    return codename_page.render(codename, tab_id)
 
 
 def _locale_language() -> str:
@@ -179,6 +181,7 @@ def _render_lookup(status: int = 200, form: SubmissionForm | None = None) -> tup
             min_length=config.initial_message_min_len if source.pending else 0,
             form=form or SubmissionForm(formdata=None),
             max_message_chars=MAX_MESSAGE_CHARS,
+            language_return=url_for("main.lookup"),  # the menu's target after a failed POST /submit too
         ),
         status,
     )
@@ -193,10 +196,10 @@ def lookup() -> Any:
 def _rejection_text(exc: SubmissionRejected) -> str:
     allow_documents = instance_config().allow_document_uploads
     if isinstance(exc, MessageTooLong):
-        text = str(gettext("Message text too long."))
-        if allow_documents:
-            text += " " + gettext("Large blocks of text must be uploaded as a file, not copied and pasted.")
-        return text
+        if allow_documents:  # one sentence pair, not two joined with a space (wrong in ja, zh)
+            return str(gettext("Message text too long. Large blocks of text must be uploaded as a file, "
+                               "not copied and pasted."))
+        return str(gettext("Message text too long."))
     if isinstance(exc, EmptySubmission):
         if allow_documents:
             return str(gettext("You must enter a message or choose a file to submit."))
@@ -291,8 +294,14 @@ def login() -> Any:
     return redirect(url_for("main.lookup"))
 
 
-@blueprint.route("/logout", methods=["POST"])
+@blueprint.route("/logout", methods=["GET", "POST"])
 def logout() -> Any:
+    if request.method == "GET":
+        # The advice again (the language menu links here): logging out takes a POST, so a
+        # link elsewhere cannot end a session, and a source still logged in goes back.
+        if request_state().source is not None:
+            return redirect(url_for("main.lookup"))
+        return render_template("logout.html")
     was_logged_in = request_state().source is not None
     reset_session()
     if not was_logged_in:

@@ -125,7 +125,7 @@ def test_malformed_accept_language_never_500s(client: FlaskClient, header: str) 
 def test_language_menu_lists_every_locale_as_plain_links(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     for code in SUPPORTED:
-        assert f'href="?l={code}"' in page
+        assert f'href="/?l={code}"' in page
     assert "<script" not in page
 
 
@@ -260,3 +260,19 @@ def test_pseudo_locale_catches_unmarked_strings(i18n_services: Services, tmp_pat
             if re.search(r"[A-Za-z]{2,}", outside):
                 leaks.append(f"{path}: {text!r}")
     assert leaks == []
+
+
+def test_language_names_are_what_speakers_look_for() -> None:
+    from securedrop.i18n import native_name, text_direction
+
+    assert native_name("id") == "Bahasa Indonesia"
+    assert native_name("fr_FR").startswith("Français")
+    # Right to left where the script is, including the languages planned next.
+    assert [text_direction(code) for code in ("ar", "fa", "he", "ur", "ps", "ckb", "my")] == ["rtl"] * 6 + ["ltr"]
+
+
+def test_the_language_menu_has_a_globe_drawn_without_script_or_image(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert '<span class="globe" aria-hidden="true"></span>' in page
+    css = (ROOT / "securedrop" / "source_app" / "static" / "source.css").read_text(encoding="utf-8")
+    assert ".globe::before" in css and "url(" not in css

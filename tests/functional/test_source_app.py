@@ -339,10 +339,33 @@ def test_login_gives_a_new_session_id(source_client: FlaskClient) -> None:
     assert source_client.get_cookie("sd_source").value != before
 
 
-def test_logout_is_post_only(source_client: FlaskClient) -> None:
+def test_only_a_post_logs_out(source_client: FlaskClient) -> None:
     journey.create(source_client)
-    assert source_client.get("/logout").status_code == 405
+    response = source_client.get("/logout")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/lookup")
     assert source_client.get("/lookup").status_code == 200
+
+
+def test_logout_advice_survives_a_language_switch(source_client: FlaskClient) -> None:
+    journey.create(source_client)
+    journey.logout(source_client)
+    page = source_client.get("/logout?l=fr_FR")
+    assert page.status_code == 200
+    assert 'id="new-identity-advice"' in page.get_data(as_text=True)
+    assert source_client.get("/lookup").status_code == 302  # still logged out
+
+
+def test_codename_page_keeps_its_codename_in_another_language(source_client: FlaskClient) -> None:
+    codename, tab_id = journey.generate(source_client)
+    token = journey.csrf_token(source_client, "/")
+    fields = {"csrf_token": token, "tor2web_check": journey.TOR2WEB_CHECK, "tab_id": tab_id}
+    again = source_client.post("/generate?l=fr_FR", data={**fields, "codename": codename})
+    assert again.status_code == 200
+    html = again.get_data(as_text=True)
+    assert f'translate="no">{codename}</p>' in html
+    # A codename this tab was not given is never shown back: the page is refused.
+    forged = source_client.post("/generate?l=fr_FR", data={**fields, "codename": "forged words only here"})
+    assert forged.status_code == 302 and "codename" not in forged.get_data(as_text=True)
 
 
 def test_logout_keeps_language_and_advises_new_identity(source_client: FlaskClient) -> None:

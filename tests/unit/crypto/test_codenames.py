@@ -66,3 +66,28 @@ def test_denied_words_are_never_drawn() -> None:
     words = set(wordlists.codename_words("en"))
     for denied in ("aids", "cathouse", "upchuck", "traitor", "snitch"):
         assert denied not in words
+
+
+@pytest.mark.parametrize("language", wordlists.supported_codename_languages())
+def test_every_codename_list_has_a_denylist_that_is_enforced(language: str) -> None:
+    denied = wordlists.denied_words(language)
+    assert denied, f"no denylist_{language}.txt"
+    # The list really holds words the denylist removes (else this test could not fail).
+    assert denied & set(wordlists._read(wordlists.CODENAME_LISTS[language]))
+    assert not denied & set(wordlists.codename_words(language))
+    # And in codenames as a source gets them.
+    for _ in range(300):
+        assert not denied & set(generate_codename(language).split())
+
+
+def test_designations_never_use_a_denied_word() -> None:
+    denied_adjectives = wordlists.denied_words("en_adjectives")
+    denied_nouns = wordlists.denied_words("en_nouns")
+    # The two examples the dev index showed before the lists had denylists.
+    assert {"docile", "racism"} & (denied_adjectives | denied_nouns) == {"racism"}
+    assert "crops" in denied_nouns
+    adjectives, nouns = wordlists.designation_words()
+    assert not denied_adjectives & set(adjectives) and not denied_nouns & set(nouns)
+    for _ in range(2000):
+        adjective, noun = generate_designation().split(" ")
+        assert adjective not in denied_adjectives and noun not in denied_nouns
