@@ -373,3 +373,30 @@ def test_a_failing_event_costs_only_itself(
     assert client.sources[newsroom[0].uuid]["is_starred"] is False
     monkeypatch.undo()
     assert client.sync().events[star.id] == [200, None]  # retried with the same id: nothing was kept
+
+
+def test_the_retention_job_moves_the_index_version(
+    journalist_client: FlaskClient, services: Services, journalist: Account, clock: Clock,
+    newsroom: list[SeededSource],
+) -> None:
+    from datetime import timedelta
+
+    from securedrop import worker
+    from securedrop.domain import retention
+    from securedrop.models.base import utcnow
+
+    with db.unit_of_work(services.sessions) as session:
+        retention.set_retention_period(session, 30)
+        old = session.scalar(select(Source).where(Source.uuid == newsroom[0].uuid))
+        assert old is not None
+        old.last_activity = utcnow() - timedelta(days=31)
+    client = inbox(journalist_client, journalist, clock)
+    client.sync()
+    version = index_etag(client)
+    assert client.sync().status == 304
+
+    worker.run_once(services, passes=1)
+    assert index_etag(client) != version
+    assert client.sync().status == 200
+    assert newsroom[0].uuid not in client.sources and newsroom[1].uuid in client.sources
+    assert client.local_version() == index_etag(client)

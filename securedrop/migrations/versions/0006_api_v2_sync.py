@@ -1,7 +1,7 @@
 """API v2 sync: a change counter, each source's last-change stamp, and applied event ids.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0005'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
