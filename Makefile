@@ -4,6 +4,8 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 DEV_DEBS := gnupg
 TEST_DEBS := gnupg postgresql chromium chromium-driver tor
+# The system tier (tests/system): a Debian root to boot, and the parsers of the hardening files.
+TEST_DEBS += debootstrap apparmor nftables
 export SECUREDROP_DATA_DIR ?= $(CURDIR)/.dev-data
 # The gettext catalogs live inside the package so an installed copy carries them.
 I18N := securedrop/translations
@@ -16,7 +18,9 @@ help: ## List every target
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt setup.py
 	test -x $(PY) || python3 -m venv .venv
-	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
+	# requirements.txt carries hashes (the production installer needs them); the dev pins do not.
+	$(PY) -m pip install -q --require-hashes -r requirements.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
@@ -53,7 +57,8 @@ bench: venv ## Benchmarks (prints one table)
 
 .PHONY: requirements
 requirements: venv ## Re-pin requirements*.txt from requirements*.in
-	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	.venv/bin/pip-compile -q --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	.venv/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links -o install_files/build-requirements.txt install_files/build-requirements.in
 	.venv/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 
 .PHONY: i18n-extract

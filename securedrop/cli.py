@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from securedrop import config, db
 from securedrop.accounts_cli import register as register_account_commands
 from securedrop.serving import AppServers
+from securedrop.status import register as register_status_command
 
 if TYPE_CHECKING:
     from securedrop.services import Services
@@ -261,9 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     key_action.add_parser("check", help="say which key is in use, or what is wrong with it")
     key.set_defaults(func=cmd_submission_key)
 
-    worker = sub.add_parser("worker", help="run background jobs (secure deletion, session purge)")
+    worker = sub.add_parser("worker", help="background jobs: secure deletion, session purge, mail digests and alerts")
     worker.set_defaults(func=cmd_worker)
     register_account_commands(sub)
+    register_status_command(sub)
     return parser
 
 

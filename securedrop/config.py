@@ -72,6 +72,8 @@ class Settings:
     dev: bool = False
     #: Set by `securedrop serve` once the source onion is published.
     source_onion: str | None = None
+    #: PEM file of a CA to trust for the mail relay's TLS instead of the system's.
+    smtp_ca_file: str | None = None
 
     # -- derived paths -----------------------------------------------------------
     @property
@@ -191,6 +193,7 @@ _OPTIONAL: dict[str, Any] = {
     "scrypt_n": _integer,
     "dev": _boolean,
     "source_onion": _text,
+    "smtp_ca_file": _text,
 }
 
 

@@ -13,12 +13,15 @@ from securedrop import onion
 from securedrop.config import Settings
 from securedrop.db import make_engine, make_session_factory
 from securedrop.domain.onion_keys import ADDRESS_FILE, authorized_public_keys
+from securedrop.onion_state import OnionState
 
 LOOPBACK = "127.0.0.1"
 #: Uploads over Tor can take hours; gunicorn's default 30 s would kill them.
 WORKER_TIMEOUT_SECONDS = 6 * 3600
 #: How often `serve` looks for issued or revoked client keys.
 KEY_POLL_SECONDS = 1.0
+#: How often `serve` tries to reach a tor that went away.
+RECONNECT_SECONDS = 5.0
 
 
 def gunicorn_command(app: str, host: str, port: int, quiet: bool) -> list[str]:
@@ -148,6 +151,22 @@ def connect_tor(
     )
 
 
+def _reconnect(
+    settings: Settings, options: TorOptions, source_key: str, source_port: int
+) -> onion.OnionController | None:
+    """A new control connection with the source onion published on it, or None: try later."""
+    try:
+        controller, _ = connect_tor(settings, options)
+    except onion.OnionError:
+        return None
+    try:
+        controller.publish(source_key, {80: (LOOPBACK, source_port)}, None, pow_defense=True)
+    except onion.OnionError:
+        controller.close()
+        return None
+    return controller
+
+
 def serve(
     settings: Settings,
     env: Mapping[str, str],
@@ -169,6 +188,7 @@ def serve(
     servers = AppServers({**env, "SECUREDROP_SOURCE_ONION": ""}, source_port, journalist_port)
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
+    state = OnionState(settings.data_dir)
     try:
         source_address = controller.publish(source_key, {80: (LOOPBACK, source_port)}, None, pow_defense=True)
         servers.env = {**env, "SECUREDROP_SOURCE_ONION": source_address}
@@ -176,6 +196,21 @@ def serve(
         journalist = JournalistOnion(controller, journalist_key, journalist_port, onion_dir)
         print(f"Source interface:     http://{source_address}.onion/", flush=True)
         while not stop.is_set():
+            if not controller.alive:
+                # tor restarted or the control connection dropped: the services went with it.
+                state.record(False)
+                # A tor of our own (--launch-tor) is not restarted behind the operator's back.
+                again = None if options.launch or stop.wait(RECONNECT_SECONDS) else _reconnect(
+                    settings, options, source_key, source_port
+                )
+                if again is None:
+                    stop.wait(KEY_POLL_SECONDS)
+                    continue
+                controller.close()
+                controller = again
+                journalist = JournalistOnion(controller, journalist_key, journalist_port, onion_dir)
+                print("tor is back: the onion services are published again", flush=True)
+            state.record(True)
             with sessions() as session:
                 keys = authorized_public_keys(session)
             if journalist.sync(keys):  # always true the first time
@@ -199,6 +234,7 @@ def serve(
         return 0
     finally:
         servers.stop()
+        state.clear()
         try:
             controller.remove_all()
         except onion.OnionError:

@@ -8,7 +8,9 @@ import threading
 from securedrop import db
 from securedrop.domain import retention
 from securedrop.domain.sources import purge_pending_sources
+from securedrop.domain.system_facts import WORKER_STAMP
 from securedrop.models.base import utcnow
+from securedrop.notifier import Notifier
 from securedrop.services import Services
 from securedrop.storage.shredder import SHRED_PASSES, empty_shredder
 from securedrop.web.sessions import ServerSessionInterface
@@ -28,10 +30,14 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
         log.info("deleted %d sources past the retention period", expired)
     if purged:
         log.info("deleted %d sources that never submitted anything", purged)
-    return empty_shredder(services.store.shredder, passes)
+    shredded = empty_shredder(services.store.shredder, passes)
+    (services.settings.data_dir / WORKER_STAMP).touch()  # the stall alert and `status` read it
+    return shredded
 
 
 def run_forever(services: Services, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
+    # Mail runs beside the jobs: it must notice (and report) when a round stalls.
+    threading.Thread(target=Notifier(services).run_forever, args=(stop,), daemon=True).start()
     while not stop.is_set():
         try:
             shredded = run_once(services)

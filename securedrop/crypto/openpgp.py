@@ -10,8 +10,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import gnupg
 
@@ -35,11 +36,40 @@ class SubmissionKeyError(OpenPGPError):
     """Raised when the organisation's submission key is missing, unusable or too weak."""
 
 
+class NotificationKeyError(OpenPGPError):
+    """Base of the reasons a journalist's notification key is refused."""
+
+
+class SecretKeyGiven(NotificationKeyError):
+    """Raised when a secret key is pasted where only a public key belongs."""
+
+
+class NoPublicKey(NotificationKeyError):
+    """Raised when the text holds no OpenPGP public key (or more than one)."""
+
+
+class WeakKey(NotificationKeyError):
+    """Raised when the key uses RSA/DSA under MIN_RSA_BITS, as for the submission key."""
+
+
+class UnusableKey(NotificationKeyError):
+    """Raised when the key is expired or revoked, or cannot encrypt."""
+
+
 @dataclass(frozen=True)
 class SourceKeyPair:
     public_key: str
     fingerprint: str
     secret_key: str
+
+
+def _weak_part_bits(key: dict[str, Any]) -> int | None:
+    """The size of the first RSA/DSA part of `key` under MIN_RSA_BITS, if any (the one
+    strength rule for the submission key and notification keys alike)."""
+    for part in [key, *key.get("subkey_info", {}).values()]:
+        if part.get("algo") in _RSA_LIKE and int(part.get("length") or 0) < MIN_RSA_BITS:
+            return int(part.get("length") or 0)
+    return None
 
 
 def _overwrite_tree(path: Path) -> None:
@@ -129,13 +159,24 @@ class OpenPGP:
             raise SubmissionKeyError(f"submission key {fpr} is revoked, expired or invalid")
         if key.get("expires") and int(key["expires"]) < time.time():
             raise SubmissionKeyError(f"submission key {fpr} has expired")
-        candidates = [key, *key.get("subkey_info", {}).values()]
-        for part in candidates:
-            if part.get("algo") in _RSA_LIKE and int(part.get("length") or 0) < MIN_RSA_BITS:
-                raise SubmissionKeyError(
-                    f"submission key {fpr} uses {part.get('length')}-bit RSA/DSA; "
-                    f"use Curve25519 or RSA of at least {MIN_RSA_BITS} bits"
-                )
+        weak_bits = _weak_part_bits(key)
+        if weak_bits is not None:
+            raise SubmissionKeyError(
+                f"submission key {fpr} uses {weak_bits}-bit RSA/DSA; "
+                f"use Curve25519 or RSA of at least {MIN_RSA_BITS} bits"
+            )
+
+    def submission_key_expiry(self) -> datetime | None:
+        """When the submission key expires (None: never).
+
+        Raises: SubmissionKeyError: no usable key.
+        """
+        fpr = self.submission_fingerprint
+        keys = self._gpg.list_keys(keys=[fpr])
+        if not keys:
+            raise SubmissionKeyError(f"submission key {fpr} is not in {self._keyring_dir}")
+        expires = keys[0].get("expires")
+        return datetime.fromtimestamp(int(expires), UTC) if expires else None
 
     def import_submission_key(self, armored: str) -> str:
         """Import a public key into the submission keyring; returns its fingerprint.
@@ -254,3 +295,52 @@ class OpenPGP:
                 result = gpg.decrypt(data, always_trust=True)
                 plaintexts.append(result.data.decode("utf-8", "replace") if result.ok else None)
         return plaintexts
+
+    # -- notifications to journalists -------------------------------------------------
+    def check_notification_key(self, armored: str) -> str:
+        """The fingerprint of the one public key in `armored`, if it may receive mail.
+
+        The key is examined in a short-lived homedir and never joins the submission keyring.
+
+        Raises:
+            SecretKeyGiven, NoPublicKey, WeakKey, UnusableKey.
+        """
+        if "PRIVATE KEY BLOCK" in armored:
+            raise SecretKeyGiven()
+        with self._ephemeral() as gpg:
+            result = gpg.import_keys(armored)
+            if result.sec_read or result.sec_imported:
+                raise SecretKeyGiven()
+            keys = gpg.list_keys()
+        if len(keys) != 1:
+            raise NoPublicKey()
+        key = keys[0]
+        if _weak_part_bits(key) is not None:
+            raise WeakKey()
+        if key.get("trust") in ("r", "e", "i", "d") or (key.get("expires") and int(key["expires"]) < time.time()):
+            raise UnusableKey()
+        # gpg's capability field: an upper-case E means the key as a whole can encrypt.
+        if "E" not in str(key.get("cap", "")):
+            raise UnusableKey()
+        return str(key["fingerprint"]).upper()
+
+    def encrypt_to_public_key(self, data: bytes, public_key: str) -> str:
+        """ASCII-armored ciphertext of `data` for `public_key` only (a notification).
+
+        Compression is off so the ciphertext's size follows the plaintext's exactly:
+        padded digests then encrypt to equal sizes whatever they say.
+        """
+        # A short-lived homedir, so the journalist's key never joins the submission keyring.
+        with self._ephemeral() as gpg:
+            imported = gpg.import_keys(public_key)
+            if imported.sec_read or not imported.fingerprints:
+                raise OpenPGPError("the notification key could not be imported")
+            result = gpg.encrypt(
+                data,
+                recipients=[imported.fingerprints[0]],
+                armor=True,
+                always_trust=True,
+                extra_args=["--compress-algo", "none"],
+            )
+        self._check(result, "encrypt a notification")
+        return str(result)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from securedrop.crypto import otp, passwords
 from securedrop.domain import DomainError
+from securedrop.domain.system_facts import record_failed_login
 from securedrop.domain.versions import NOT_SERVED
 from securedrop.models.journalists import Journalist, JournalistLoginAttempt
 
@@ -139,14 +140,17 @@ def authenticate(session: Session, username: str, passphrase: str, code: str, no
     journalist = find_journalist(session, username.strip())
     if journalist is None:
         log.info("login failed: unknown username")
+        record_failed_login(session, now)  # admins are alerted past 20 an hour
         raise LoginFailed()
     try:
         verify_credentials(session, journalist, passphrase, code, now)
     except LoginThrottled:
         log.info("login throttled for %s", journalist.username)
+        record_failed_login(session, now)
         raise
     except LoginFailed:
         log.info("login failed for %s", journalist.username)
+        record_failed_login(session, now)
         raise
     journalist.last_login = now
     log.info("login succeeded for %s", journalist.username)

@@ -12,7 +12,18 @@ from flask_wtf.csrf import CSRFProtect
 from securedrop import i18n
 from securedrop.api import install as install_api
 from securedrop.config import Settings
-from securedrop.journalist_app import account, admin, admin_config, admin_languages, col, errors, main, onion_keys
+from securedrop.journalist_app import (
+    account,
+    admin,
+    admin_config,
+    admin_languages,
+    col,
+    errors,
+    main,
+    notifications,
+    onion_keys,
+    system,
+)
 from securedrop.journalist_app.context import load_journalist
 from securedrop.services import Services, build_services
 from securedrop.web import headers, partials, state, transaction
@@ -49,7 +60,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     partials.install(app)
     headers.install(app, strip_validators=False)
     app.before_request(load_journalist)
-    for module in (main, col, account, admin, admin_config, admin_languages, onion_keys):
+    for module in (main, col, account, admin, admin_config, admin_languages, onion_keys, notifications, system):
         app.register_blueprint(module.blueprint)
     errors.install(app)
 

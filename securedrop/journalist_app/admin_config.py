@@ -1,8 +1,7 @@
-"""Admin pages for the instance settings: organisation name, logo, submission rules, test alert."""
+"""Admin pages for the instance settings: organisation name, logo, submission rules."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -12,11 +11,10 @@ from werkzeug.datastructures import FileStorage
 from securedrop.domain import instance as settings_domain
 from securedrop.domain import retention
 from securedrop.domain.instance import current_config
-from securedrop.journalist_app.context import journalist, require_admin
+from securedrop.journalist_app.context import require_admin
 from securedrop.journalist_app.forms import LogoForm, OrganizationNameForm, RetentionForm, SubmissionPreferencesForm
 from securedrop.web.state import current_db, services
 
-log = logging.getLogger(__name__)
 blueprint = Blueprint("admin_config", __name__, url_prefix="/admin")
 
 
@@ -97,10 +95,3 @@ def update_logo() -> Any:
     flash(gettext("Image updated."), "success")
     return redirect(url_for("admin_config.config"))
 
-
-@blueprint.route("/test-alert", methods=["POST"])
-def test_alert() -> Any:
-    # An error-level event is what the monitoring path forwards as an alert.
-    log.error("test alert requested by admin %s", journalist().username)
-    flash(gettext("Test alert sent. Please check your email."), "success")
-    return redirect(url_for("admin_config.config"))

@@ -177,6 +177,12 @@ class OnionController:
         with self._lock:
             return list(self._services.values())
 
+    @property
+    def alive(self) -> bool:
+        """False once the control connection is gone (tor stopped or restarted): every
+        service published on it is gone with it."""
+        return bool(self._controller.is_alive())
+
     def take_ownership(self) -> None:
         """Make tor exit when this control connection closes (for a tor we launched)."""
         self._command("TAKEOWNERSHIP")

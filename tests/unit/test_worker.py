@@ -23,3 +23,12 @@ def test_expired_sessions_are_purged_and_live_ones_kept(services: Services) -> N
     worker.run_once(services, passes=1)
     with services.sessions() as session:
         assert list(session.scalars(select(WebSession.id_hash))) == ["c" * 64]
+
+
+def test_a_completed_round_is_recorded_for_the_stall_alert(services: Services) -> None:
+    from securedrop.domain.system_facts import worker_last_round
+
+    assert worker_last_round(services.settings.data_dir) is None
+    worker.run_once(services, passes=1)
+    last = worker_last_round(services.settings.data_dir)
+    assert last is not None and utcnow() - last < timedelta(minutes=1)
