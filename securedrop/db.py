@@ -40,7 +40,14 @@ def make_engine(database_url: str) -> Engine:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Every session of the project comes from here, so every one of them keeps the API v2
+    record versions current (web pages, APIs, worker and CLI alike)."""
+    # Imported here: domain modules import this one.
+    from securedrop.domain.versions import track
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    track(factory)
+    return factory
 
 
 _UNDO_KEY = "securedrop.undo"

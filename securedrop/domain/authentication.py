@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from securedrop.crypto import otp, passwords
 from securedrop.domain import DomainError
 from securedrop.domain.system_facts import record_failed_login
+from securedrop.domain.versions import NOT_SERVED
 from securedrop.models.journalists import Journalist, JournalistLoginAttempt
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def consume_code(session: Session, journalist: Journalist, code: str, now: datet
             update(Journalist)
             .where(Journalist.id == journalist.id, Journalist.last_totp_step < step)
             .values(last_totp_step=step)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **{NOT_SERVED: True})
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult, typed as Result
             raise LoginFailed()
@@ -91,7 +92,7 @@ def consume_code(session: Session, journalist: Journalist, code: str, now: datet
         update(Journalist)
         .where(Journalist.id == journalist.id, Journalist.hotp_counter <= counter)
         .values(hotp_counter=counter + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{NOT_SERVED: True})
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult, typed as Result
         raise LoginFailed()

@@ -7,6 +7,7 @@ inside a desktop client's 20 s timeout."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -209,9 +210,16 @@ def _collect_seen_by(session: Session, seen: dict[int, list[str]], query: Select
             seen[item_id].append(journalist_uuid)
 
 
-def source_views(session: Session, source_id: int | None = None) -> list[SourceView]:
-    """Live sources (or one of them) with document and message counts, by id: two queries."""
+def _of_sources(source_uuids: Collection[str] | None) -> list[ColumnElement[bool]]:
+    return [Source.uuid.in_(source_uuids)] if source_uuids is not None else []
+
+
+def source_views(
+    session: Session, source_id: int | None = None, source_uuids: Collection[str] | None = None
+) -> list[SourceView]:
+    """Live sources (or one, or those with these uuids) with document and message counts, by id: two queries."""
     conditions = live_conditions() + ([Source.id == source_id] if source_id is not None else [])
+    conditions += _of_sources(source_uuids)
     rows = session.execute(
         select(
             Source.id, Source.uuid, Source.journalist_designation, Source.is_starred, Source.last_updated,
@@ -247,11 +255,12 @@ def source_views(session: Session, source_id: int | None = None) -> list[SourceV
 
 
 def submission_views(
-    session: Session, source_id: int | None = None, submission_id: int | None = None
+    session: Session, source_id: int | None = None, submission_id: int | None = None,
+    source_uuids: Collection[str] | None = None,
 ) -> list[SubmissionView]:
-    """Submissions of live sources (or of one source, or one submission) with the uuids
+    """Submissions of live sources (or of some sources, or one submission) with the uuids
     of the journalists who have seen each: three queries."""
-    conditions = live_conditions()
+    conditions = live_conditions() + _of_sources(source_uuids)
     if source_id is not None:
         conditions.append(Submission.source_id == source_id)
     if submission_id is not None:
@@ -279,9 +288,12 @@ def submission_views(
     ]
 
 
-def reply_views(session: Session, source_id: int | None = None, reply_id: int | None = None) -> list[ReplyView]:
-    """Replies of live sources (or of one source, or one reply) with author and seen-by: two queries."""
-    conditions = live_conditions()
+def reply_views(
+    session: Session, source_id: int | None = None, reply_id: int | None = None,
+    source_uuids: Collection[str] | None = None,
+) -> list[ReplyView]:
+    """Replies of live sources (or of some sources, or one reply) with author and seen-by: two queries."""
+    conditions = live_conditions() + _of_sources(source_uuids)
     if source_id is not None:
         conditions.append(Reply.source_id == source_id)
     if reply_id is not None:

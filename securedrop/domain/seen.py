@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from securedrop.domain import DomainError, NotFound
 from securedrop.domain.sources import live_conditions
+from securedrop.domain.versions import SYNC_SOURCES
 from securedrop.models import Reply, SeenFile, SeenMessage, SeenReply, Source, Submission
 from securedrop.models.journalists import Journalist
 
@@ -27,10 +28,11 @@ def mark_seen(session: Session, journalist_id: int, items: list[Submission | Rep
             rows[SeenFile].append({"file_id": item.id, "journalist_id": journalist_id})
     dialect = session.get_bind().dialect.name
     insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    touched = {SYNC_SOURCES: tuple({item.source_id for item in items})}
     for model, values in rows.items():
         if values:
             # Two tabs downloading the same file must not collide on the unique constraint.
-            session.execute(insert(model).values(values).on_conflict_do_nothing())
+            session.execute(insert(model).values(values).on_conflict_do_nothing(), execution_options=touched)
 
 
 class NothingToMark(DomainError):

@@ -16,6 +16,7 @@ from securedrop.crypto.derivation import CodenameHasher, SourceSecrets
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.crypto.sealing import derive_key, seal, unseal
 from securedrop.domain import NotFound, NothingSelected, SourceCreationError
+from securedrop.domain.versions import SYNC_SOURCES
 from securedrop.models import Source
 from securedrop.storage.store import StagedFile, Store
 
@@ -106,7 +107,8 @@ def next_interaction(session: Session, source: Source) -> int:
         update(Source)
         .where(Source.id == source.id)
         .values(interaction_count=Source.interaction_count + 1)
-        .returning(Source.interaction_count)
+        .returning(Source.interaction_count),
+        execution_options={SYNC_SOURCES: (source.id,)},
     ).scalar_one()
     source.interaction_count = number
     return int(number)

@@ -17,6 +17,7 @@ from securedrop.journalist_app.context import journalist, render_error
 from securedrop.journalist_app.forms import BulkForm, ProcessForm
 from securedrop.models import Source
 from securedrop.storage.zips import ZipError, open_once
+from securedrop.web.ranges import file_response
 from securedrop.web.state import current_db, downloads, now, services
 
 blueprint = Blueprint("col", __name__)
@@ -86,16 +87,7 @@ def download_single(filesystem_id: str, filename: str) -> Any:
         return render_error(gettext("That is not a valid file name."), 400)
     except NotFound:
         return render_error(gettext("That file could not be found."), 404)
-    response = send_file(
-        item.path,
-        mimetype="application/pgp-encrypted",
-        as_attachment=True,
-        download_name=item.filename,
-        etag=False,
-        conditional=False,
-    )
-    response.headers["ETag"] = f'"{item.checksum}"'
-    return response
+    return file_response(item.path, item.filename, "application/pgp-encrypted", ("ETag", f'"{item.checksum}"'))
 
 
 @blueprint.route("/download_unread/<filesystem_id>")

@@ -21,6 +21,7 @@ from securedrop.models.sources import (
     Source,
     Submission,
 )
+from securedrop.models.sync import AppliedEvent, SyncState
 from securedrop.models.tokens import ApiToken
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "NotificationRecipient",
     "OutgoingMail",
     "ApiToken",
+    "AppliedEvent",
     "OnionClientKey",
     "Base",
     "InstanceConfig",
@@ -41,5 +43,6 @@ __all__ = [
     "SeenReply",
     "Source",
     "Submission",
+    "SyncState",
     "WebSession",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ColumnElement, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +37,8 @@ class Source(Base):
     #: The armored secret key, sealed with AES-GCM under a key derived from the
     #: codename (see crypto.sealing); useless without the codename.
     sealed_secret_key: Mapped[bytes]
+    #: SyncState.generation when this source, its items or their seen-records last changed.
+    sync_generation: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
 
     # passive_deletes: every child's foreign key is ON DELETE CASCADE (SQLite runs with
     # foreign_keys=ON), so deleting a source or an item never loads its children first.

@@ -21,6 +21,7 @@ from securedrop.services import Services
 from securedrop.web.sessions import ServerSession
 
 if TYPE_CHECKING:
+    from securedrop.api.v2.index import IndexCache
     from securedrop.storage.spool import EncryptedSpool
 
 #: The one key under app.extensions; every value behind it is typed by AppState.
@@ -37,6 +38,8 @@ class AppState:
     offline: str | None = None
     #: Tests step through TOTP windows by replacing it; production reads the real time.
     clock: Callable[[], datetime] = utcnow
+    #: The API v2 index cache (journalist app), made on first use by api.v2.views.
+    api_v2_index: IndexCache | None = None
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import BadRequest, Conflict
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
@@ -20,6 +20,7 @@ from securedrop.api.v1.responses import (
     timestamp,
     user_body,
 )
+from securedrop.api.v2.views import login_hints
 from securedrop.domain import NotFound, listings
 from securedrop.domain import authentication as authn
 from securedrop.domain.collections import delete_loaded_items, delete_source_data, locate_file
@@ -36,6 +37,7 @@ from securedrop.domain.submissions import source_submission
 from securedrop.domain.tokens import issue_token, revoke_token
 from securedrop.models import Reply, Source, Submission
 from securedrop.models.journalists import Journalist
+from securedrop.web.ranges import file_response
 from securedrop.web.state import current_db, now, replies, services
 from securedrop.web.transaction import recorded_even_if_refused
 
@@ -85,18 +87,8 @@ def _download(source: Source, item: Submission | Reply) -> Response:
         found = locate_file(services().store, source, item)
     except NotFound as exc:
         raise HTTPNotFound() from exc
-    response = send_file(
-        found.path,
-        mimetype="application/pgp-encrypted",
-        as_attachment=True,
-        download_name=found.filename,
-        etag=False,  # Werkzeug would send `ETag`; the client reads exactly `Etag` (API_V1 §6)
-        conditional=False,
-        max_age=None,
-    )
-    response.headers["Etag"] = found.checksum
-    response.headers.pop("Last-Modified", None)
-    return response
+    # `Etag`, spelled so and unquoted: the SDK reads exactly that key (API_V1 §6).
+    return file_response(found.path, found.filename, "application/pgp-encrypted", ("Etag", found.checksum))
 
 
 @route("/", ["GET"])
@@ -134,13 +126,17 @@ def token() -> Response:
     found = session.get(Journalist, attempted.id)
     assert found is not None  # just authenticated
     issued = issue_token(session, found, now())
-    return json_response({
+    body = {
         "token": issued.token,
         "expiration": timestamp(issued.expires_at),
         "journalist_uuid": found.uuid,
         "journalist_first_name": found.first_name,
         "journalist_last_name": found.last_name,
-    })
+    }
+    # The Inbox (API v2) asks with `Prefer: securedrop=N` and fails login without hints.
+    if "Prefer" in request.headers:
+        body["hints"] = login_hints()
+    return json_response(body)
 
 
 @route("/logout", ["POST"])
