@@ -1,6 +1,6 @@
 """API v2 sync: a change counter, each source's last-change stamp, and applied event ids.
 
-Revision ID: 0006
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-02
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
+revision = '0011'
 down_revision = '0010'
 branch_labels = None
 depends_on = None
