@@ -30,6 +30,9 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
         log.info("deleted %d sources past the retention period", expired)
     if purged:
         log.info("deleted %d sources that never submitted anything", purged)
+    # Commits that deleted rows truncate the WAL themselves; this catches one whose
+    # checkpoint was kept from finishing by readers at the time.
+    db.wipe_wal(services.engine)
     shredded = empty_shredder(services.store.shredder, passes)
     (services.settings.data_dir / WORKER_STAMP).touch()  # the stall alert and `status` read it
     return shredded
