@@ -102,20 +102,30 @@ class JournalistOnion:
         self._onion_dir = onion_dir
         self._published: str | None = None
         self._keys: tuple[str, ...] | None = None  # None until the first sync
+        #: Open connections the last sync closed because a key was revoked.
+        self.closed_connections = 0
 
     def sync(self, keys: list[str]) -> bool:
-        """Publish, republish or remove to match `keys`. Returns whether anything changed."""
+        """Publish, republish or remove to match `keys`; after a revoke, close every open
+        connection too. Returns whether anything changed."""
         if tuple(keys) == self._keys:
             return False
+        revoked = bool(set(self._keys or ()) - set(keys))
         self._keys = tuple(keys)
+        before = self._published
         if not keys:
             if self._published is not None:
                 self._controller.remove(self._published)
                 self._published = None
-            return True
-        # republish also publishes a service that is not up yet.
-        self._published = self._controller.republish(self._service_key, self._ports, keys)
-        (self._onion_dir / ADDRESS_FILE).write_text(self._published + "\n")
+        else:
+            # republish also publishes a service that is not up yet.
+            self._published = self._controller.republish(self._service_key, self._ports, keys)
+            (self._onion_dir / ADDRESS_FILE).write_text(self._published + "\n")
+        # Republishing stops new connections from the revoked device, not the one it may
+        # have open: that goes now (after the removal, so it cannot come back in between).
+        self.closed_connections = 0
+        if revoked and before is not None:
+            self.closed_connections = self._controller.close_rendezvous_circuits(before)
         return True
 
     @property
@@ -214,6 +224,12 @@ def serve(
             with sessions() as session:
                 keys = authorized_public_keys(session)
             if journalist.sync(keys):  # always true the first time
+                if journalist.closed_connections:
+                    print(
+                        f"Journalist interface: a key was revoked; closed {journalist.closed_connections} "
+                        "open connection(s)",
+                        flush=True,
+                    )
                 if journalist.address is not None:
                     print(
                         f"Journalist interface: http://{journalist.address}.onion/ "
