@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from securedrop.crypto import CryptoError
+
 log = logging.getLogger(__name__)
 
 #: A tmpfs on every Debian/Ubuntu system, and writable under systemd's ProtectSystem=strict.
@@ -94,23 +96,23 @@ def choose_root(data_dir: Path, tmp_dir: Path, memory_dir: Path = MEMORY_DIR) ->
     return HomeRoot(on_disk, in_memory=False)
 
 
-class HomeError(OSError):
-    """Raised when the root of the gpg homes vanished and cannot be made private again."""
+class HomeError(CryptoError):
+    """Raised when the directory of the gpg homes cannot be made, or is not ours and private."""
 
 
 def new_home(root: Path) -> Path:
     """A fresh 0700 home under `root`, named for this process.
 
+    The root is checked each time (two system calls): if something removed it, it is
+    made again, but one another user put back in its place is never used.
+
     Raises:
-        HomeError: `root` was removed (e.g. /dev/shm cleaned) and is now unsafe to recreate.
+        HomeError: `root` cannot be made, or is not a private directory of this user.
     """
-    try:
-        return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
-    except FileNotFoundError:
-        problem = _private_dir(root)
-        if problem is not None:
-            raise HomeError(problem) from None
-        return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    problem = _private_dir(root)
+    if problem is not None:
+        raise HomeError(problem)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
 
 
 def destroy_home(home: Path) -> None:

@@ -107,3 +107,15 @@ def test_sweep_removes_a_home_whose_pid_now_names_a_newer_process(memory_root: g
             assert gpghomes.sweep(memory_root.path) == 1 and not home.exists()
         finally:
             newer.kill()
+
+
+def test_a_removed_root_is_made_again_but_never_one_someone_else_put_back(memory_root: gpghomes.HomeRoot) -> None:
+    memory_root.path.rmdir()  # e.g. /dev/shm cleaned while the server runs
+    home = gpghomes.new_home(memory_root.path)
+    assert home.parent == memory_root.path and memory_root.path.stat().st_mode & 0o777 == 0o700
+    gpghomes.destroy_home(home)
+    memory_root.path.rmdir()
+    memory_root.path.mkdir(mode=0o777)
+    memory_root.path.chmod(0o777)  # put back by another local user, open to all
+    with pytest.raises(gpghomes.HomeError):
+        gpghomes.new_home(memory_root.path)
