@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from securedrop import db
 from securedrop.config import Settings
+from securedrop.crypto import gpghomes
 from securedrop.crypto.derivation import CodenameHasher
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain.collections import Downloads
@@ -55,6 +56,8 @@ def build_services(settings: Settings) -> Services:
             settings.tmp_dir,
             submission_fpr=settings.submission_key_fpr,
             gpg_binary=settings.gpg_binary,
+            # In memory, after sweeping what a crashed process left (each start does).
+            homes_dir=gpghomes.prepare(settings.data_dir, settings.tmp_dir).path,
         ),
         store=Store(settings.store_dir, settings.shredder_dir),
     )

@@ -14,10 +14,13 @@ from securedrop.config import Settings
 from securedrop.db import make_engine, make_session_factory
 from securedrop.domain.onion_keys import ADDRESS_FILE, authorized_public_keys
 from securedrop.onion_state import OnionState
+from securedrop.storage.sweep import sweep_tmp
 
 LOOPBACK = "127.0.0.1"
 #: Uploads over Tor can take hours; gunicorn's default 30 s would kill them.
 WORKER_TIMEOUT_SECONDS = 6 * 3600
+#: At start, tmp/ entries older than this are a crash's leftovers (see serve()).
+STARTUP_SWEEP_GRACE_SECONDS = 600
 #: How often `serve` looks for issued or revoked client keys.
 KEY_POLL_SECONDS = 1.0
 #: How often `serve` tries to reach a tor that went away.
@@ -102,20 +105,30 @@ class JournalistOnion:
         self._onion_dir = onion_dir
         self._published: str | None = None
         self._keys: tuple[str, ...] | None = None  # None until the first sync
+        #: Open connections the last sync closed because a key was revoked.
+        self.closed_connections = 0
 
     def sync(self, keys: list[str]) -> bool:
-        """Publish, republish or remove to match `keys`. Returns whether anything changed."""
+        """Publish, republish or remove to match `keys`; after a revoke, close every open
+        connection too. Returns whether anything changed."""
         if tuple(keys) == self._keys:
             return False
+        revoked = bool(set(self._keys or ()) - set(keys))
         self._keys = tuple(keys)
+        before = self._published
         if not keys:
             if self._published is not None:
                 self._controller.remove(self._published)
                 self._published = None
-            return True
-        # republish also publishes a service that is not up yet.
-        self._published = self._controller.republish(self._service_key, self._ports, keys)
-        (self._onion_dir / ADDRESS_FILE).write_text(self._published + "\n")
+        else:
+            # republish also publishes a service that is not up yet.
+            self._published = self._controller.republish(self._service_key, self._ports, keys)
+            (self._onion_dir / ADDRESS_FILE).write_text(self._published + "\n")
+        # Republishing stops new connections from the revoked device, not the one it may
+        # have open: that goes now (after the removal, so it cannot come back in between).
+        self.closed_connections = 0
+        if revoked and before is not None:
+            self.closed_connections = self._controller.close_rendezvous_circuits(before)
         return True
 
     @property
@@ -181,6 +194,11 @@ def serve(
         onion.OnionError: tor is unreachable, refuses us, or a key file is corrupt.
     """
     onion_dir = settings.onion_dir
+    # What a crash of the apps left in tmp/ (an upload's spool, a zip): no request of ours is
+    # running yet. Ten minutes' grace spares what the worker process is using right now.
+    swept = sweep_tmp(settings.tmp_dir, settings.shredder_dir, max_age=STARTUP_SWEEP_GRACE_SECONDS)
+    if swept:
+        print(f"Removed {swept} entries left in tmp/ by an earlier crash.", flush=True)
     # Both keys are read (or created) before tor is touched: a corrupt file stops us here.
     source_key = onion.load_or_create_service_key(onion_dir / "source.key")
     journalist_key = onion.load_or_create_service_key(onion_dir / "journalist.key")
@@ -214,6 +232,12 @@ def serve(
             with sessions() as session:
                 keys = authorized_public_keys(session)
             if journalist.sync(keys):  # always true the first time
+                if journalist.closed_connections:
+                    print(
+                        f"Journalist interface: a key was revoked; closed {journalist.closed_connections} "
+                        "open connection(s)",
+                        flush=True,
+                    )
                 if journalist.address is not None:
                     print(
                         f"Journalist interface: http://{journalist.address}.onion/ "

@@ -6,6 +6,7 @@ import logging
 import threading
 
 from securedrop import db
+from securedrop.crypto import gpghomes
 from securedrop.domain import retention
 from securedrop.domain.sources import purge_pending_sources
 from securedrop.domain.system_facts import WORKER_STAMP
@@ -34,6 +35,12 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
     swept = sweep_tmp(services.settings.tmp_dir, services.store.shredder, passes=passes)
     if swept:
         log.info("securely removed %d stale entries of tmp/ (left by a crash)", swept)
+    # Commits that deleted rows truncate the WAL themselves; this catches one whose
+    # checkpoint was kept from finishing by readers at the time.
+    db.wipe_wal(services.engine)
+    # A web worker killed mid-login leaves its gpg home and agent; a restarted worker
+    # sweeps at start, this catches the ones no restart followed.
+    gpghomes.sweep(services.pgp.homes_dir)
     shredded = empty_shredder(services.store.shredder, passes)
     (services.settings.data_dir / WORKER_STAMP).touch()  # the stall alert and `status` read it
     return shredded

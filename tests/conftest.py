@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from securedrop import db
 from securedrop.config import Settings
+from securedrop.crypto import gpghomes
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.services import Services, build_services
 
@@ -38,6 +39,18 @@ def pytest_configure(config: pytest.Config) -> None:
             "SECUREDROP_TEST_STRICT=1 but SECUREDROP_TEST_POSTGRES_URL is unset: the PostgreSQL half of "
             "every database test would be dropped; run scripts/run-tests.sh (it starts PostgreSQL)"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_gpg_homes_left_in_memory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each data dir a test makes gets a directory for gpg homes in /dev/shm, outside the
+    run's temporary tree; remove those of this run's data dirs (and only those) at the end."""
+    yield
+    ours = {gpghomes.root_name(path) for path in tmp_path_factory.getbasetemp().rglob("*") if path.is_dir()}
+    for root in gpghomes.MEMORY_DIR.glob("securedrop-gpg-*"):
+        if root.name in ours:
+            gpghomes.sweep(root, max_age=-1)
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass(frozen=True)

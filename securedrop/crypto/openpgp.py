@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,7 +13,7 @@ from typing import Any, BinaryIO
 
 import gnupg
 
-from securedrop.crypto import CryptoError
+from securedrop.crypto import CryptoError, gpghomes
 
 #: Fixed creation time of every source key (SecureDrop's rule): key metadata must not
 #: reveal when a source arrived.
@@ -72,29 +69,13 @@ def _weak_part_bits(key: dict[str, Any]) -> int | None:
     return None
 
 
-def _overwrite_tree(path: Path) -> None:
-    """Zero every file below `path` before removing it: temporary homedirs briefly hold
-    an unprotected source secret key."""
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            file_path = Path(root) / name
-            try:
-                size = file_path.stat().st_size
-                with open(file_path, "r+b") as handle:
-                    handle.write(b"\0" * size)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-            except OSError:
-                pass  # sockets and vanished files: nothing to overwrite
-    shutil.rmtree(path, ignore_errors=True)
-
-
 class OpenPGP:
     """Encryption for whom it concerns: sources to the newsroom, journalists to sources.
 
     The submission keyring at `keyring_dir` holds the organisation's public key only.
     Source keys never enter a long-lived keyring: each operation that needs one uses a
-    short-lived homedir under `tmp_dir`, so the cost stays constant with 10,000 sources.
+    short-lived homedir under `homes_dir` (in memory: see gpghomes; `tmp_dir/gpg` when
+    not given), so the cost stays constant with 10,000 sources.
     """
 
     def __init__(
@@ -103,11 +84,16 @@ class OpenPGP:
         tmp_dir: Path,
         submission_fpr: str | None = None,
         gpg_binary: str = "gpg",
+        homes_dir: Path | None = None,
     ) -> None:
         keyring_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if homes_dir is None:
+            homes_dir = tmp_dir / "gpg"
+            homes_dir.mkdir(mode=0o700, exist_ok=True)
         self._keyring_dir = keyring_dir
         self._tmp_dir = tmp_dir
+        self.homes_dir = homes_dir
         self._gpg_binary = gpg_binary
         # The submission keyring holds public keys only: it never needs a gpg-agent, and
         # one started by an import would outlive the server.
@@ -122,17 +108,11 @@ class OpenPGP:
 
     @contextmanager
     def _ephemeral(self) -> Iterator[gnupg.GPG]:
-        homedir = Path(tempfile.mkdtemp(prefix="gpg-", dir=self._tmp_dir))
+        homedir = gpghomes.new_home(self.homes_dir)
         try:
             yield self._make_gpg(homedir)
         finally:
-            subprocess.run(
-                ["gpgconf", "--homedir", str(homedir), "--kill", "gpg-agent"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
-            _overwrite_tree(homedir)
+            gpghomes.destroy_home(homedir)
 
     # -- the submission key -------------------------------------------------------
     @property

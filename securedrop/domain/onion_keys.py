@@ -73,7 +73,10 @@ def revoke_key(session: Session, key_uuid: str) -> OnionClientKey:
     Raises:
         NotFound: no key has that uuid.
     """
-    row = session.scalar(select(OnionClientKey).where(OnionClientKey.uuid == key_uuid))
+    row = session.scalar(
+        # The owner is loaded now: the caller names them once the row is deleted.
+        select(OnionClientKey).options(joinedload(OnionClientKey.journalist)).where(OnionClientKey.uuid == key_uuid)
+    )
     if row is None:
         raise NotFound(key_uuid)
     session.delete(row)

@@ -63,4 +63,11 @@ def revoke(key_uuid: str) -> Response:
                 device=row.device_name),
         "notification",
     )
+    # `serve` closes every open connection to the journalist onion on a revoke, but a
+    # session or token does not say which device it lives on, so none is ended here.
+    flash(
+        gettext("Web sessions and API tokens cannot be told apart by device: those of %(username)s stay "
+                "valid. Resetting their passphrase ends them all.", username=row.journalist.username),
+        "notification",
+    )
     return redirect(url_for("onion_keys.index"))  # type: ignore[return-value]  # werkzeug's Response

@@ -1,8 +1,9 @@
 """Tor onion services through tor's control port: the project's only importer of stem.
 
 keys: addresses, client and service keys (no tor needed); commands: ADD_ONION and
-DEL_ONION built from validated input (no tor needed); controller: publish, republish
-and remove services; launch: a tor process of our own.
+DEL_ONION built from validated input (no tor needed); circuits: a service's rendezvous
+circuits in circuit-status (no tor needed); controller: publish, republish and remove
+services, close their open connections; launch: a tor process of our own.
 """
 
 from securedrop.onion.commands import Ports

@@ -15,6 +15,7 @@ import stem.control
 import stem.response
 import stem.version
 
+from securedrop.onion.circuits import close_circuit, rendezvous_circuits
 from securedrop.onion.commands import AddOnion, Ports, add_onion, del_onion
 from securedrop.onion.errors import (
     NoClientKeys,
@@ -171,6 +172,31 @@ class OnionController:
         with self._lock:
             for address in list(self._services):
                 self._delete(address, missing_ok=True)
+
+    def close_rendezvous_circuits(self, address: str) -> int:
+        """Close every rendezvous circuit of the service at `address`: each is one client's
+        open connection. Returns how many were closed.
+
+        DEL_ONION closes only a service's introduction circuits, and a client's open
+        rendezvous circuit goes on carrying new streams to a service republished with
+        the same key: a device whose key was revoked would stay connected. Which
+        circuit belongs to which client cannot be told, so all of them close; devices
+        still authorized reconnect on their next request.
+        """
+        with self._lock:
+            try:
+                status = str(self._controller.get_info("circuit-status"))
+            except stem.SocketError as exc:
+                raise TorUnavailable(f"lost the connection to tor: {exc}; {_CONTROL_HINT}") from None
+            except stem.ControllerError as exc:
+                raise OnionError(f"tor could not list its circuits: {exc}") from None
+            circuits = rendezvous_circuits(status, address)
+            for circuit_id in circuits:
+                reply = self._msg(close_circuit(circuit_id))
+                # A circuit may have closed by itself meanwhile: nothing left to do.
+                if not reply.is_ok() and "Unknown circuit" not in str(reply):
+                    raise OnionError(f"tor refused to close circuit {circuit_id}: {reply}")
+        return len(circuits)
 
     def services(self) -> list[PublishedService]:
         """What this controller currently has published."""

@@ -3,6 +3,8 @@ tor kept off the network: clear failures, and never a journalist onion without c
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,20 @@ def test_issue_for_an_unknown_journalist_or_bad_device_changes_nothing(env: dict
     assert bad.returncode != 0 and "device name" in bad.stderr
     assert securedrop(env, "onion-key", "revoke", "no-such-id").returncode != 0
     assert securedrop(env, "onion-key", "list").stdout == ""
+
+
+def test_serve_start_shreds_what_a_crash_left_in_tmp_and_spares_fresh_entries(env: dict[str, str]) -> None:
+    tmp = Path(env["SECUREDROP_DATA_DIR"], "tmp")
+    tmp.mkdir(mode=0o700, exist_ok=True)
+    stale, fresh = tmp / "spool-crashed", tmp / "gpg-in-use"
+    stale.write_bytes(b"ciphertext of an upload whose worker was killed")
+    fresh.mkdir()
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    serve = Serve(env, ["--launch-tor-offline"]).start()
+    try:
+        serve.wait_for(r"Removed 1 entries left in tmp/ by an earlier crash\.")
+        serve.wait_for(r"Journalist interface: not published")
+        assert not stale.exists() and fresh.is_dir()
+    finally:
+        assert serve.stop() == 0

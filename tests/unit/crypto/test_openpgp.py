@@ -54,7 +54,8 @@ def test_source_keys_leave_no_keyring_or_agent_behind(pgp: OpenPGP, tmp_path: Pa
     pair = pgp.generate_source_key("ABCDEFGH")
     assert len(pair.fingerprint) == 40 and pair.fingerprint.isupper()
     assert "PRIVATE KEY" in pair.secret_key
-    assert list((tmp_path / "tmp").iterdir()) == []
+    assert list(pgp.homes_dir.iterdir()) == []
+    assert [path for path in (tmp_path / "tmp").rglob("*") if not path.is_dir()] == []
     # The long-lived keyring still holds only the submission key.
     listed = subprocess.run(["gpg", "--homedir", str(tmp_path / "keys"), "--list-keys", "--with-colons"],
                             capture_output=True, check=True).stdout.decode()
