@@ -21,8 +21,9 @@ from securedrop.web.state import AppState
 #: Large uploads over Tor can take hours; a 1 h CSRF limit would refuse them.
 CSRF_TIME_LIMIT = timedelta(hours=24)
 #: Account creations and codename logins running at once per worker process (2 workers,
-#: 2 cores): more would only queue CPU work; the rest are asked to retry (web.busy).
-EXPENSIVE_REQUESTS_PER_WORKER = 2
+#: 2 cores): more only share the CPUs and each takes longer (bench.slow_clients measured
+#: 2 against 1: fewer accounts created, slower); the rest are asked to retry (web.busy).
+EXPENSIVE_REQUESTS_PER_WORKER = 1
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Flask:
