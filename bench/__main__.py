@@ -13,7 +13,10 @@ from bench.common import Row, print_table
 
 #: Modules whose `run()` returns rows; the later ones are written by other issues and
 #: are skipped while they do not exist yet.
-MODULES = ("bench.source", "bench.journalist_index", "bench.api", "bench.notifications", "bench.backup")
+MODULES = (
+    "bench.source", "bench.journalist_index", "bench.api", "bench.notifications", "bench.backup",
+    "bench.slow_clients",
+)
 
 
 def _load() -> str:

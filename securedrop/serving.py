@@ -17,7 +17,8 @@ from securedrop.onion_state import OnionState
 from securedrop.storage.sweep import sweep_tmp
 
 LOOPBACK = "127.0.0.1"
-#: Uploads over Tor can take hours; gunicorn's default 30 s would kill them.
+#: Uploads over Tor can take hours; gunicorn's default 30 s would kill them. The source
+#: app's workers also end any connection older than this (SlowClientWorker).
 WORKER_TIMEOUT_SECONDS = 6 * 3600
 #: At start, tmp/ entries older than this are a crash's leftovers (see serve()).
 STARTUP_SWEEP_GRACE_SECONDS = 600
@@ -25,6 +26,22 @@ STARTUP_SWEEP_GRACE_SECONDS = 600
 KEY_POLL_SECONDS = 1.0
 #: How often `serve` tries to reach a tor that went away.
 RECONNECT_SECONDS = 5.0
+#: The source app's workers: green threads, each connection cheap (see
+#: gunicorn_workers.SlowClientWorker). Connections per worker process; beyond them new
+#: connections wait in the listen backlog. Named, not imported: gevent stays out of here.
+SOURCE_WORKER_ARGS = [
+    "--worker-class", "securedrop.gunicorn_workers.SlowClientWorker",
+    "--worker-connections", "1000",
+    # Also how long a new connection may take to send its request line and headers:
+    # Tor adds seconds of latency, so gunicorn's 2 s default would drop real sources.
+    "--keep-alive", "30",
+]
+#: The journalist app (reached only with a client key) keeps threads: see
+#: gunicorn_workers.QuietThreadWorker.
+JOURNALIST_WORKER_ARGS = [
+    "--worker-class", "securedrop.gunicorn_workers.QuietThreadWorker",
+    "--threads", "4",
+]
 
 
 def gunicorn_command(app: str, host: str, port: int, quiet: bool) -> list[str]:
@@ -35,13 +52,10 @@ def gunicorn_command(app: str, host: str, port: int, quiet: bool) -> list[str]:
         f"securedrop.wsgi:{app}()",
         "--bind",
         f"{host}:{port}",
-        # gthread workers hand the request body to the app as a stream (no temp file).
-        "--worker-class",
-        "gthread",
+        # Both worker classes hand the request body to the app as a stream (no temp file).
+        *(SOURCE_WORKER_ARGS if app == "source_app" else JOURNALIST_WORKER_ARGS),
         "--workers",
         "2",
-        "--threads",
-        "4",
         "--timeout",
         str(WORKER_TIMEOUT_SECONDS),
         "--graceful-timeout",

@@ -6,6 +6,8 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
+from securedrop.crypto.offload import cpu_bound
+
 SCRYPT_R = 8
 SCRYPT_P = 1
 SCRYPT_DKLEN = 64
@@ -36,14 +38,16 @@ class CodenameHasher:
         self._n = n
 
     def _scrypt(self, codename: str, pepper: bytes) -> str:
-        digest = hashlib.scrypt(
-            codename.encode("utf-8"),
-            salt=pepper,
-            n=self._n,
-            r=SCRYPT_R,
-            p=SCRYPT_P,
-            maxmem=SCRYPT_MAXMEM,
-            dklen=SCRYPT_DKLEN,
+        digest = cpu_bound(
+            lambda: hashlib.scrypt(
+                codename.encode("utf-8"),
+                salt=pepper,
+                n=self._n,
+                r=SCRYPT_R,
+                p=SCRYPT_P,
+                maxmem=SCRYPT_MAXMEM,
+                dklen=SCRYPT_DKLEN,
+            )
         )
         return base64.b32encode(digest).decode("ascii")
 

@@ -14,12 +14,16 @@ from securedrop.crypto.openpgp import SubmissionKeyError
 from securedrop.services import Services, build_services
 from securedrop.source_app import errors, views
 from securedrop.source_app.uploads import SpoolingRequest, close_spools
-from securedrop.web import headers, partials, state, transaction
+from securedrop.web import busy, headers, partials, state, transaction
 from securedrop.web.sessions import ServerSessionInterface
 from securedrop.web.state import AppState
 
 #: Large uploads over Tor can take hours; a 1 h CSRF limit would refuse them.
 CSRF_TIME_LIMIT = timedelta(hours=24)
+#: Account creations and codename logins running at once per worker process (2 workers,
+#: 2 cores): more only share the CPUs and each takes longer (bench.slow_clients measured
+#: 2 against 1: fewer accounts created, slower); the rest are asked to retry (web.busy).
+EXPENSIVE_REQUESTS_PER_WORKER = 1
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Flask:
@@ -53,6 +57,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Flask:
     locales = i18n.install(app, settings.supported_locales, settings.default_locale)
     state.install(app, AppState(services=services, locales=locales, offline=offline))
     transaction.install(app)
+    busy.install(app, EXPENSIVE_REQUESTS_PER_WORKER)
     partials.install(app)
     headers.install(app, strip_validators=True)
     app.teardown_request(close_spools)

@@ -50,6 +50,7 @@ from securedrop.source_app.codename_page import TOR2WEB_CHECK
 from securedrop.source_app.forms import CreateForm, DeleteReplyForm, GenerateForm, LoginForm, SubmissionForm
 from securedrop.source_app.platform import server_os
 from securedrop.source_app.sessions import log_in, logged_in_source, logged_out_notice, reset_session
+from securedrop.web.busy import expensive
 from securedrop.web.state import (
     current_db,
     instance_config,
@@ -117,6 +118,7 @@ def index() -> str:
 
 
 @blueprint.route("/generate", methods=["GET", "POST"])
+@expensive
 def generate() -> Any:
     if request.method == "GET":
         return redirect(url_for("main.index"))
@@ -148,6 +150,7 @@ def _locale_language() -> str:
 
 
 @blueprint.route("/create", methods=["POST"])
+@expensive
 def create() -> Any:
     if request_state().source is not None:
         flash(gettext("You were redirected because you are already logged in."), "notification")
@@ -276,6 +279,7 @@ def delete_all() -> Any:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@expensive
 def login() -> Any:
     if request_state().source is not None:
         return redirect(url_for("main.lookup"))

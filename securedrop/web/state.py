@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +41,8 @@ class AppState:
     clock: Callable[[], datetime] = utcnow
     #: The API v2 index cache (journalist app), made on first use by api.v2.views.
     api_v2_index: IndexCache | None = None
+    #: Slots for CPU-heavy requests in this process (web.busy); None: no limit.
+    expensive_slots: threading.BoundedSemaphore | None = None
 
 
 @dataclass

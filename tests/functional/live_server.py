@@ -62,6 +62,8 @@ class LiveServer:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    #: More gunicorn options; later ones win (e.g. a test's own `--worker-class`).
+    extra_args: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -69,7 +71,7 @@ class LiveServer:
 
     def start(self, timeout: float = 30) -> LiveServer:
         self.process = subprocess.Popen(
-            gunicorn_command(self.app, "127.0.0.1", self.port, quiet=self.app == "source_app"),
+            gunicorn_command(self.app, "127.0.0.1", self.port, quiet=self.app == "source_app") + self.extra_args,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

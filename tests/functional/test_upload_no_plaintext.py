@@ -5,7 +5,8 @@ the data directory and the system temp directory, looking for a marker repeated
 throughout the document. At checkpoints the upload waits for a whole scan to finish, so
 the disk is inspected while the upload spool is being written, whatever the machine's
 speed. Afterwards only `*.gpg` files remain, and the stored document decrypts and
-gunzips to the original, byte for byte.
+gunzips to the original, byte for byte. The server runs the source app's own worker
+class (gevent), so this also covers how that worker hands the body to the app.
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ def test_large_upload_leaves_no_plaintext_on_disk(
         scanner.upload_sending = False
 
     with server:
+        # The body is read by the source app's gevent workers (gunicorn's parser on a
+        # green socket): this test is what shows that reading keeps it a stream.
+        workers = [pid for pid in server.pids()[1:] if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert workers and all("gevent" in Path(f"/proc/{pid}/maps").read_text() for pid in workers), workers
         http = new_source_over_http(server.url)
         token = csrf_over_http(http, server.url + "/lookup")
         upload = StreamingMultipart({"csrf_token": token, "msg": ""}, "fh", "marker.bin", document(),
