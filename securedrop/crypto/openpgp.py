@@ -89,8 +89,7 @@ class OpenPGP:
         keyring_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if homes_dir is None:
-            homes_dir = tmp_dir / "gpg"
-            homes_dir.mkdir(mode=0o700, exist_ok=True)
+            homes_dir = tmp_dir / "gpg"  # made on first use (gpghomes.new_home), if ever
         self._keyring_dir = keyring_dir
         self._tmp_dir = tmp_dir
         self.homes_dir = homes_dir
