@@ -80,7 +80,9 @@ i18n-check: i18n-compile ## Fail on broken catalogs (compile, placeholders, tags
 
 .PHONY: l10n-screenshots
 l10n-screenshots: venv ## Every page of both interfaces in LOCALES="fr_FR ar pseudo" beside English: l10n-screenshots/index.html
-	scripts/system-deps.sh gnupg chromium chromium-driver
+	# fonts-noto-core: the Noto faces our CSS font stacks name first (Myanmar, Thai, Ethiopic, Tamil,
+	# Nastaliq...); without them headless Chromium draws those scripts as empty boxes.
+	scripts/system-deps.sh gnupg chromium chromium-driver fonts-noto-core
 	$(MAKE) --no-print-directory i18n-compile
 	$(PY) scripts/l10n_screenshots.py $(or $(LOCALES),fr_FR ar pseudo)
 
