@@ -6,6 +6,8 @@ DEV_DEBS := gnupg
 TEST_DEBS := gnupg postgresql chromium chromium-driver tor
 # The system tier (tests/system): a Debian root to boot, and the parsers of the hardening files.
 TEST_DEBS += debootstrap apparmor nftables
+# fonts-noto-core: the browser tests and screenshots then draw every script our catalogs use.
+TEST_DEBS += fonts-noto-core
 export SECUREDROP_DATA_DIR ?= $(CURDIR)/.dev-data
 # The gettext catalogs live inside the package so an installed copy carries them.
 I18N := securedrop/translations
