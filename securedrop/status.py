@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from securedrop import config, db
 from securedrop.crypto.openpgp import OpenPGP
 from securedrop.domain.system_facts import DISK_ALERT_PERCENT, WORKER_STALL, SystemFacts, gather
-from securedrop.models import OnionClientKey, Reply, Source, Submission
+from securedrop.models import OnionClientKey
 from securedrop.onion.address import address_of_service_key
 from securedrop.onion.errors import CorruptKey
 from securedrop.onion.health import tor_health
@@ -149,9 +149,6 @@ def collect(settings: config.Settings, control_socket: str, ports: tuple[int, in
     pgp = OpenPGP(settings.keyring_dir, settings.tmp_dir, settings.submission_key_fpr, settings.gpg_binary)
     try:
         with db.make_session_factory(engine)() as session:
-            sources = session.scalar(select(func.count()).select_from(Source).where(Source.pending.is_(False))) or 0
-            submissions = session.scalar(select(func.count()).select_from(Submission)) or 0
-            replies = session.scalar(select(func.count()).select_from(Reply)) or 0
             client_keys = session.scalar(select(func.count()).select_from(OnionClientKey)) or 0
             facts = gather(session, settings.data_dir, pgp, datetime.now(UTC))
     finally:
@@ -160,6 +157,7 @@ def collect(settings: config.Settings, control_socket: str, ports: tuple[int, in
     _tor(control_socket, report)
     _apps(ports, report)
     _facts(facts, settings.data_dir, report)
+    sources, submissions, replies = facts.counts
     report.add("Content", f"{sources} sources, {submissions} submissions, {replies} replies")
     return report
 

@@ -13,7 +13,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from securedrop.crypto.openpgp import OpenPGP, SubmissionKeyError
-from securedrop.models import FailedLogin
+from securedrop.models import FailedLogin, Reply, Source, Submission
+from securedrop.onion.address import address_of_service_key
+from securedrop.onion.errors import CorruptKey
 from securedrop.storage.space import FULL_THRESHOLD
 
 #: The worker touches this file in the data dir after every completed round (the name
@@ -63,6 +65,11 @@ class SystemFacts:
     backup_finished_at: datetime | None
     backup_error: str | None
     failed_logins_last_hour: int
+    #: The addresses the onion keys publish (None before `serve` first made a key).
+    source_onion: str | None = None
+    journalist_onion: str | None = None
+    #: Live sources, submissions and replies: counts only.
+    counts: tuple[int, int, int] = (0, 0, 0)
 
 
 def record_failed_login(session: Session, now: datetime) -> None:
@@ -96,6 +103,20 @@ def worker_last_round(data_dir: Path) -> datetime | None:
         return None
 
 
+def _onion_address(key_file: Path) -> str | None:
+    try:
+        return address_of_service_key(key_file.read_text())
+    except (OSError, CorruptKey):
+        return None
+
+
+def _counts(session: Session) -> tuple[int, int, int]:
+    sources = session.scalar(select(func.count()).select_from(Source).where(Source.pending.is_(False)))
+    submissions = session.scalar(select(func.count()).select_from(Submission))
+    replies = session.scalar(select(func.count()).select_from(Reply))
+    return int(sources or 0), int(submissions or 0), int(replies or 0)
+
+
 def gather(session: Session, data_dir: Path, pgp: OpenPGP, now: datetime) -> SystemFacts:
     usage = shutil.disk_usage(data_dir)
     fpr = problem = None
@@ -125,6 +146,9 @@ def gather(session: Session, data_dir: Path, pgp: OpenPGP, now: datetime) -> Sys
         backup_finished_at=_time(backup.get("finished_at")) if backup is not None else None,
         backup_error=str(backup.get("error") or "") or None if backup is not None else None,
         failed_logins_last_hour=int(failures or 0),
+        source_onion=_onion_address(data_dir / "onion" / "source.key"),
+        journalist_onion=_onion_address(data_dir / "onion" / "journalist.key"),
+        counts=_counts(session),
     )
 
 

@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from securedrop import onion
 from securedrop.config import Settings
 from securedrop.domain.system_facts import BACKUP_STATE, ONION_STATE, WORKER_STAMP
 from securedrop.models.base import utcnow
 from securedrop.notifier import Notifier
+from securedrop.onion.address import address_of_service_key
 from securedrop.services import Services
 from tests.conftest import make_settings
+from tests.functional.api_world import seed_source
 from tests.functional.journalist_journey import Account, Clock, logged_in, login, post
 from tests.functional.smtp_relay import PASSWORD, USERNAME, Relay, starttls_relay
 
@@ -145,3 +148,17 @@ def test_send_test_alert_really_sends_to_every_admin_with_an_address(
     [(recipients, text)] = alert_texts(relay)
     assert recipients == ["boss@newsroom.test"]
     assert text.startswith("This is a test alert sent from the admin interface.")
+
+
+def test_the_system_page_shows_both_onion_addresses_and_counts_as_status_does(
+    admin_client: FlaskClient, services: Services, settings: Settings
+) -> None:
+    page = admin_client.get("/admin/system").get_data(as_text=True)
+    assert "no onion key yet" in page and "0 sources, 0 submissions, 0 replies" in page
+    source_key = onion.load_or_create_service_key(settings.onion_dir / "source.key")
+    journalist_key = onion.load_or_create_service_key(settings.onion_dir / "journalist.key")
+    seed_source(services)
+    page = admin_client.get("/admin/system").get_data(as_text=True)
+    for key in (source_key, journalist_key):
+        assert f"http://{address_of_service_key(key)}.onion/" in page
+    assert "1 source, 2 submissions, 0 replies" in page
