@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pyotp
 import pytest
 from argon2 import PasswordHasher
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from securedrop import db
 from securedrop.crypto import otp
@@ -27,6 +27,7 @@ from tests.functional.journalist_journey import (
     post,
     stored_journalist,
 )
+from tests.functional.session_records import sealed_expiry, set_expiry
 
 NEW_CODE_HINT = "Please wait for a new code from your two-factor mobile app or security key"
 
@@ -224,9 +225,7 @@ def test_expired_session_logs_out_with_a_notice(
     journalist_client: FlaskClient, journalist: Account, clock: Clock, services: Services
 ) -> None:
     logged_in(journalist_client, journalist, clock)
-    with db.unit_of_work(services.sessions) as session:
-        for record in session.scalars(select(WebSession)):
-            record.expires_at = record.expires_at.replace(year=2000)
+    set_expiry(services, journalist_client, "sd_journalist", datetime(2000, 1, 1, tzinfo=UTC))
     response = journalist_client.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     page = journalist_client.get("/login").get_data(as_text=True)
@@ -275,14 +274,11 @@ def test_sessions_in_use_are_renewed_a_bounded_number_of_times(
 
     logged_in(journalist_client, journalist, clock)
 
-    def expiry() -> object:
-        with services.sessions() as session:
-            return session.scalars(select(WebSession.expires_at).where(WebSession.app == "journalist")).one()
+    def expiry() -> datetime:
+        return sealed_expiry(services, journalist_client, "sd_journalist")
 
     def near_the_end() -> None:
-        with db.unit_of_work(services.sessions) as session:
-            record = session.scalars(select(WebSession).where(WebSession.app == "journalist")).one()
-            record.expires_at = utcnow() + timedelta(minutes=10)
+        set_expiry(services, journalist_client, "sd_journalist", utcnow() + timedelta(minutes=10))
 
     # Plenty of time left: no renewal.
     before = expiry()
