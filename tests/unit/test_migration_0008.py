@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from securedrop import db
+
+
+def _before_0008(database_url: str) -> str:
+    """The revision 0008 follows (re-chained as other revisions merge)."""
+    script = ScriptDirectory.from_config(db.alembic_config(database_url)).get_revision("0008")
+    assert script is not None and isinstance(script.down_revision, str)
+    return script.down_revision
 
 
 def _columns(database_url: str, table: str) -> set[str]:
@@ -16,7 +24,8 @@ def _columns(database_url: str, table: str) -> set[str]:
 
 
 def test_upgrade_drops_clear_session_identity_and_downgrade_restores_the_schema(database_url: str) -> None:
-    db.downgrade(database_url, "0005")
+    before = _before_0008(database_url)
+    db.downgrade(database_url, before)
     engine = db.make_engine(database_url)
     with engine.begin() as conn:
         conn.execute(text(
@@ -32,7 +41,7 @@ def test_upgrade_drops_clear_session_identity_and_downgrade_restores_the_schema(
         # The old record named its source in the clear; it cannot be resealed, so it is gone.
         assert conn.execute(text("SELECT count(*) FROM web_sessions")).scalar_one() == 0
     engine.dispose()
-    db.downgrade(database_url, "0005")
+    db.downgrade(database_url, before)
     assert {"source_id", "expires_at"} <= _columns(database_url, "web_sessions")
     assert "journalist_id" in _columns(database_url, "journalist_login_attempts")
     db.upgrade(database_url)
