@@ -8,7 +8,7 @@ journalist_login_attempts (per existing journalist) becomes login_throttles (per
 hash of a username, browser or device); attempts only matter for 60 s, so none are kept.
 
 Revision ID: 0008
-Revises: 0010 (given as 0005; re-chained after main's head on rebase)
+Revises: 0011 (given as 0005; re-chained after main's head on rebase)
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0008'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
