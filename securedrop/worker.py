@@ -8,6 +8,7 @@ import threading
 from securedrop import db
 from securedrop.crypto import gpghomes
 from securedrop.domain import retention
+from securedrop.domain.login_throttle import purge_idle
 from securedrop.domain.sources import purge_pending_sources
 from securedrop.domain.system_facts import WORKER_STAMP
 from securedrop.models.base import utcnow
@@ -26,6 +27,7 @@ def run_once(services: Services, passes: int = SHRED_PASSES) -> int:
     """One round of every job. Returns the number of files shredded."""
     with db.unit_of_work(services.sessions) as session:
         ServerSessionInterface.purge_expired(session)
+        purge_idle(session, utcnow())  # login throttle records past their window
         purged = purge_pending_sources(session, services.store, utcnow())
         expired = retention.expire_sources(session, services.store, utcnow())
     if expired:

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from securedrop.crypto import otp, passwords
 from securedrop.domain import DomainError
+
+# Re-exported: callers of the login need the throttle's vocabulary too.
+from securedrop.domain.login_throttle import THROTTLE_MAX_ATTEMPTS as THROTTLE_MAX_ATTEMPTS
+from securedrop.domain.login_throttle import THROTTLE_WINDOW as THROTTLE_WINDOW
+from securedrop.domain.login_throttle import LoginClient as LoginClient
+from securedrop.domain.login_throttle import LoginThrottle as LoginThrottle
 from securedrop.domain.system_facts import record_failed_login
 from securedrop.domain.versions import NOT_SERVED
-from securedrop.models.journalists import Journalist, JournalistLoginAttempt
+from securedrop.models.journalists import Journalist
 
 log = logging.getLogger(__name__)
 
-THROTTLE_WINDOW = timedelta(seconds=60)
-#: More than this many attempts within THROTTLE_WINDOW are refused (the 6th fails).
-THROTTLE_MAX_ATTEMPTS = 5
 #: The placeholder that inherits deleted journalists' replies; it can never log in.
 DELETED_USERNAME = "deleted"
 
@@ -28,7 +35,18 @@ class LoginFailed(DomainError):
 
 
 class LoginThrottled(LoginFailed):
-    """Raised when a username had more than THROTTLE_MAX_ATTEMPTS attempts in THROTTLE_WINDOW."""
+    """Raised when an attempt's username, browser or device had more than
+    THROTTLE_MAX_ATTEMPTS attempts in THROTTLE_WINDOW (known usernames or not)."""
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    """One login attempt as submitted, and what the app can tell about the client."""
+
+    username: str
+    passphrase: str
+    code: str
+    client: LoginClient = LoginClient()
 
 
 def find_journalist(session: Session, username: str) -> Journalist | None:
@@ -38,28 +56,29 @@ def find_journalist(session: Session, username: str) -> Journalist | None:
     return session.scalar(select(Journalist).where(Journalist.username == username))
 
 
-def record_attempt(session: Session, journalist: Journalist, now: datetime) -> None:
-    """Record this attempt, then refuse it if the window already holds too many.
+def check_throttle(session: Session, throttle: LoginThrottle, subjects: Iterable[str], now: datetime) -> None:
+    """Record this attempt against each subject, then refuse it if any holds too many.
 
     Raises:
         LoginThrottled: more than THROTTLE_MAX_ATTEMPTS attempts within THROTTLE_WINDOW.
     """
-    since = now - THROTTLE_WINDOW
-    # Older records can no longer matter: keep the table small.
-    session.execute(
-        delete(JournalistLoginAttempt).where(
-            JournalistLoginAttempt.journalist_id == journalist.id, JournalistLoginAttempt.timestamp < since
-        )
-    )
-    session.add(JournalistLoginAttempt(journalist_id=journalist.id, timestamp=now))
-    session.flush()
-    recent = session.scalar(
-        select(func.count())
-        .select_from(JournalistLoginAttempt)
-        .where(JournalistLoginAttempt.journalist_id == journalist.id, JournalistLoginAttempt.timestamp >= since)
-    )
-    if int(recent or 0) > THROTTLE_MAX_ATTEMPTS:
+    if throttle.over_limit(session, subjects, now):
         raise LoginThrottled()
+
+
+@cache
+def _dummy_account() -> tuple[str, str]:
+    """A TOTP secret and an argon2id hash (same parameters) that no real account has."""
+    return otp.new_totp_secret(), passwords.hash_passphrase(secrets.token_urlsafe(32))
+
+
+def _work_like_a_known_account(code: str, passphrase: str, now: datetime) -> None:
+    """Spend on an unknown username what a known one costs, so timing does not tell them
+    apart: a code check against a secret and, only if the code matched (as for a real
+    account, where argon2 runs only after a valid code), argon2id against a dummy hash."""
+    secret, dummy_hash = _dummy_account()
+    if otp.match_totp(secret, code, now.timestamp(), 0) is not None:
+        passwords.verify_passphrase(dummy_hash, passphrase)
 
 
 def consume_code(session: Session, journalist: Journalist, code: str, now: datetime) -> None:
@@ -113,43 +132,45 @@ def check_passphrase(journalist: Journalist, passphrase: str) -> None:
 
 
 def verify_credentials(session: Session, journalist: Journalist, passphrase: str, code: str, now: datetime) -> None:
-    """Steps 2 to 5 of a login for a known account: throttle, code, consume, passphrase.
+    """Steps 3 to 5 of a login for a known account: code, consume, passphrase (the
+    throttle, step 2, is the caller's: check_throttle).
 
     The code is consumed before the passphrase is checked: a captured code buys at most
     one passphrase guess, and nobody without a current code makes the server run argon2.
 
     Raises:
-        LoginThrottled: too many attempts.
         LoginFailed: a wrong or reused code, or a wrong passphrase.
     """
-    record_attempt(session, journalist, now)
     consume_code(session, journalist, code, now)
     check_passphrase(journalist, passphrase)
 
 
-def authenticate(session: Session, username: str, passphrase: str, code: str, now: datetime) -> Journalist:
+def authenticate(session: Session, login: LoginRequest, throttle: LoginThrottle, now: datetime) -> Journalist:
     """The journalist these credentials belong to, with `last_login` set.
 
-    Logs carry the username and the outcome, never a code or a passphrase.
+    Known and unknown usernames are throttled alike and cost alike, and fail with the
+    same error, so the login does not tell which usernames exist. Logs carry the outcome
+    and, for known accounts only, the username; never a code or a passphrase.
 
     Raises:
-        LoginThrottled: too many attempts for this username.
+        LoginThrottled: too many attempts for this username, browser or device.
         LoginFailed: unknown user, wrong or reused code, or wrong passphrase.
     """
     # Web form and API alike: surrounding spaces are never part of a username.
-    journalist = find_journalist(session, username.strip())
-    if journalist is None:
-        log.info("login failed: unknown username")
-        record_failed_login(session, now)  # admins are alerted past 20 an hour
-        raise LoginFailed()
+    username = login.username.strip()
+    journalist = find_journalist(session, username)
     try:
-        verify_credentials(session, journalist, passphrase, code, now)
+        check_throttle(session, throttle, throttle.subjects(username, login.client, now), now)
+        if journalist is None:
+            _work_like_a_known_account(login.code, login.passphrase, now)
+            raise LoginFailed()
+        verify_credentials(session, journalist, login.passphrase, login.code, now)
     except LoginThrottled:
-        log.info("login throttled for %s", journalist.username)
-        record_failed_login(session, now)
+        log.info("login throttled for %s", journalist.username if journalist else "an unknown username")
+        record_failed_login(session, now)  # admins are alerted past 20 an hour
         raise
     except LoginFailed:
-        log.info("login failed for %s", journalist.username)
+        log.info("login failed for %s", journalist.username if journalist else "an unknown username")
         record_failed_login(session, now)
         raise
     journalist.last_login = now

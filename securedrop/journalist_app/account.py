@@ -15,6 +15,7 @@ from securedrop.journalist_app.context import journalist
 from securedrop.journalist_app.forms import HOTPSecretForm, NameForm, NewPassphraseForm, TokenForm
 from securedrop.models.journalists import Journalist
 from securedrop.web.state import current_db, now
+from securedrop.web.throttling import login_throttle
 from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
@@ -70,6 +71,8 @@ def new_password() -> Any:
         with recorded_even_if_refused() as attempt:
             attempted = attempt.get(Journalist, me.id)
             assert attempted is not None  # load_journalist found it in this request
+            throttle = login_throttle()
+            auth.check_throttle(attempt, throttle, [throttle.account_subject(me.id)], now())
             auth.verify_credentials(
                 attempt, attempted, form.current_password.data or "", form.token.data or "", now()
             )

@@ -40,8 +40,9 @@ def install(app: Flask) -> None:
     def csrf_failed(exc: CSRFError) -> Any:
         if is_api_request():
             return error_response(exc)  # not reached today: the API is CSRF-exempt
-        # A missing or stale token may mean a forged request: end the session outright.
-        server_session().destroy()
+        # A missing or stale token may mean a forged request: end the session outright,
+        # under a fresh id that keeps the new form's CSRF secret (and this notice).
+        server_session().restart()
         flash(gettext("You have been logged out due to inactivity or a problem with your session."), "error")
         return render_template("login.html", form=LoginForm(formdata=None)), 400
 

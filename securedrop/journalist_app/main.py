@@ -18,6 +18,7 @@ from securedrop.domain.sources import live_source_by_filesystem_id
 from securedrop.journalist_app.context import journalist, render_error
 from securedrop.journalist_app.forms import LoginForm, ReplyForm
 from securedrop.web.state import current_db, now, replies, server_session, services
+from securedrop.web.throttling import browser_client, login_throttle, remember_device
 from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("main", __name__)
@@ -46,7 +47,8 @@ def login() -> Any:
     try:
         # The attempt and the consumed code are kept even when the login is refused.
         with recorded_even_if_refused() as attempt:
-            found = auth.authenticate(attempt, username, form.password.data or "", form.token.data or "", now())
+            submitted = auth.LoginRequest(username, form.password.data or "", form.token.data or "", browser_client())
+            found = auth.authenticate(attempt, submitted, login_throttle(), now())
     except auth.LoginFailed as exc:
         flash(gettext("Login failed."), "error")
         flash(login_failed_hint(exc), "hint")
@@ -54,7 +56,7 @@ def login() -> Any:
         return render_template("login.html", form=form), 401
     sess.restart()  # a new session id at login: no fixation
     sess.journalist_id = found.id  # an identity is always persisted
-    return redirect(url_for("main.index"))
+    return remember_device(redirect(url_for("main.index")), found.username)
 
 
 @blueprint.route("/logout", methods=["POST"])

@@ -1,10 +1,10 @@
-"""Journalist and admin accounts, and the record of their login attempts."""
+"""Journalist and admin accounts, and the login throttle's record of recent attempts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from securedrop.models.base import Base, UTCDateTime, new_uuid, utcnow
@@ -33,13 +33,17 @@ class Journalist(Base):
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
-class JournalistLoginAttempt(Base):
-    """One login attempt (successful or not) for an existing account: the throttle's record."""
+class LoginThrottleRecord(Base):
+    """Recent login attempts counted against one subject: a username, a browser or a device.
 
-    __tablename__ = "journalist_login_attempts"
+    The subject is a keyed hash, so the table never holds what someone typed into the
+    username field (a passphrase pasted there by mistake) nor a browser's secret.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    journalist_id: Mapped[int] = mapped_column(ForeignKey("journalists.id", ondelete="CASCADE"))
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "login_throttles"
 
-    __table_args__ = (Index("ix_journalist_login_attempts_journalist_time", "journalist_id", "timestamp"),)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: JSON list of the latest attempts' POSIX times inside the window (a few at most).
+    recent: Mapped[str] = mapped_column(Text, default="[]")
+    #: The last attempt: the worker deletes records idle for longer than the window.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -24,7 +24,7 @@ def wal(services: Services) -> Path:
 
 def add_session_row(services: Services) -> None:
     with db.unit_of_work(services.sessions) as session:
-        session.add(WebSession(id_hash=MARKER, app="source", expires_at=utcnow() + timedelta(hours=1), sealed=b"x"))
+        session.add(WebSession(id_hash=MARKER, app="source", purge_after=utcnow() + timedelta(hours=1), sealed=b"x"))
 
 
 def test_a_bulk_delete_statement_empties_the_wal(services: Services) -> None:

@@ -1,4 +1,4 @@
-"""The worker's session purge: expired records go, live ones stay."""
+"""The worker's session purge: records past their purge hour go, others stay."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ def test_expired_sessions_are_purged_and_live_ones_kept(services: Services) -> N
     now = utcnow()
     with db.unit_of_work(services.sessions) as session:
         session.add_all([
-            WebSession(id_hash="a" * 64, app="source", expires_at=now - timedelta(seconds=1), sealed=b"x"),
-            WebSession(id_hash="b" * 64, app="journalist", expires_at=now - timedelta(days=3), sealed=b"x"),
-            WebSession(id_hash="c" * 64, app="source", expires_at=now + timedelta(minutes=5), sealed=b"x"),
+            WebSession(id_hash="a" * 64, app="source", purge_after=now - timedelta(seconds=1), sealed=b"x"),
+            WebSession(id_hash="b" * 64, app="journalist", purge_after=now - timedelta(days=3), sealed=b"x"),
+            WebSession(id_hash="c" * 64, app="source", purge_after=now + timedelta(minutes=5), sealed=b"x"),
         ])
     worker.run_once(services, passes=1)
     with services.sessions() as session:

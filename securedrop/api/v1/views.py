@@ -39,6 +39,7 @@ from securedrop.models import Reply, Source, Submission
 from securedrop.models.journalists import Journalist
 from securedrop.web.ranges import file_response
 from securedrop.web.state import current_db, now, replies, services
+from securedrop.web.throttling import login_throttle
 from securedrop.web.transaction import recorded_even_if_refused
 
 blueprint = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -117,9 +118,9 @@ def token() -> Response:
     try:
         # The attempt and the consumed code are kept even when the login is refused.
         with recorded_even_if_refused() as attempt:
-            attempted = authn.authenticate(
-                attempt, body["username"], body["passphrase"], body["one_time_code"], now()
-            )
+            # No cookies here: API attempts always count against the username.
+            submitted = authn.LoginRequest(body["username"], body["passphrase"], body["one_time_code"])
+            attempted = authn.authenticate(attempt, submitted, login_throttle(), now())
     except authn.LoginFailed:
         return json_error(403, "Forbidden", auth.FORBIDDEN_MESSAGE)
     session = current_db()
