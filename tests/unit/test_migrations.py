@@ -48,7 +48,7 @@ def test_dropping_deleted_at_keeps_sources_and_what_hangs_off_them(database_url:
         ), {"sealed": b"\0"})
     engine.dispose()
 
-    # To 0005 only: later revisions may rework web_sessions (0008 recreates it empty).
+    # To 0005 only: later revisions may rework web_sessions (0012 recreates it empty).
     db.upgrade(database_url, "0005")
     assert "deleted_at" not in _source_columns(database_url)
     assert _counts(database_url) == (1, 1, 1)

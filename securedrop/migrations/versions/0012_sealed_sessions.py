@@ -7,15 +7,15 @@ cookies), so the table is recreated empty: everyone logs in again once after upg
 journalist_login_attempts (per existing journalist) becomes login_throttles (per keyed
 hash of a username, browser or device); attempts only matter for 60 s, so none are kept.
 
-Revision ID: 0008
-Revises: 0011 (given as 0005; re-chained after main's head on rebase)
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
+revision = '0012'
 down_revision = '0011'
 branch_labels = None
 depends_on = None

@@ -1,4 +1,4 @@
-"""Revision 0008: session records lose their clear source and expiry; the throttle table changes."""
+"""Revision 0012: session records lose their clear source and expiry; the throttle table changes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from sqlalchemy import inspect, text
 from securedrop import db
 
 
-def _before_0008(database_url: str) -> str:
-    """The revision 0008 follows (re-chained as other revisions merge)."""
-    script = ScriptDirectory.from_config(db.alembic_config(database_url)).get_revision("0008")
+def _before_0012(database_url: str) -> str:
+    """The revision 0012 follows (re-chained as other revisions merge)."""
+    script = ScriptDirectory.from_config(db.alembic_config(database_url)).get_revision("0012")
     assert script is not None and isinstance(script.down_revision, str)
     return script.down_revision
 
@@ -24,7 +24,7 @@ def _columns(database_url: str, table: str) -> set[str]:
 
 
 def test_upgrade_drops_clear_session_identity_and_downgrade_restores_the_schema(database_url: str) -> None:
-    before = _before_0008(database_url)
+    before = _before_0012(database_url)
     db.downgrade(database_url, before)
     engine = db.make_engine(database_url)
     with engine.begin() as conn:
@@ -33,7 +33,7 @@ def test_upgrade_drops_clear_session_identity_and_downgrade_restores_the_schema(
             " VALUES ('h', 'source', CURRENT_TIMESTAMP, NULL, :sealed)"
         ), {"sealed": b"\0"})
     engine.dispose()
-    db.upgrade(database_url, "0008")
+    db.upgrade(database_url, "0012")
     assert _columns(database_url, "web_sessions") == {"id_hash", "app", "purge_after", "journalist_id", "sealed"}
     assert _columns(database_url, "login_throttles") == {"subject", "recent", "updated_at"}
     engine = db.make_engine(database_url)
