@@ -20,6 +20,7 @@ from securedrop.domain.instance import PNG_SIGNATURE, save_logo, set_organizatio
 from securedrop.models import Source
 from securedrop.models.journalists import Journalist
 from securedrop.services import Services, build_services
+from securedrop.web.state import set_clock
 from tests.functional import journalist_journey, source_journey
 from tests.functional.journalist_journey import PASSPHRASE, Account, Clock
 from tests.functional.live_server import prepare_data_dir
@@ -57,7 +58,7 @@ class Newsroom:
 
         app = create_app(self.settings, self.services)
         app.config["TESTING"] = True
-        app.config["SECUREDROP_CLOCK"] = clock
+        set_clock(app, clock)
         return app.test_client()
 
     def store_digests(self) -> dict[str, str]:
