@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,15 +145,25 @@ def database_url(
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
-    assert POSTGRES_ADMIN_URL is not None and postgres_template is not None
-    name = f"sd_test_{uuid.uuid4().hex[:12]}"
+    assert postgres_template is not None
+    with scratch_postgres_database("sd_test", template=postgres_template) as url:
+        yield url
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A uniquely named PostgreSQL database (a copy of `template`, else empty), dropped after."""
+    assert POSTGRES_ADMIN_URL is not None
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from securedrop import integrity
 from securedrop.backup.manifest import Manifest
@@ -18,7 +17,7 @@ from securedrop.domain.instance import current_config
 from securedrop.models import SeenFile, Source
 from securedrop.models.onion_keys import OnionClientKey
 from securedrop.onion.address import address_of_service_key
-from tests.conftest import POSTGRES_ADMIN_URL, SubmissionKey, csrf_from
+from tests.conftest import SubmissionKey, csrf_from, scratch_postgres_database
 from tests.functional import journalist_journey, source_journey
 from tests.functional.backup_world import LOGO, ORGANIZATION, Newsroom, run_cli, seed
 from tests.functional.journalist_journey import Clock
@@ -31,15 +30,8 @@ def empty_database_url(database_url: str) -> Iterator[str | None]:
     if database_url.startswith("sqlite"):
         yield None
         return
-    assert POSTGRES_ADMIN_URL is not None
-    name = f"sd_restore_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database("sd_restore") as url:
+        yield url
 
 
 class Submitter(threading.Thread):
