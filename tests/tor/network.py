@@ -400,6 +400,12 @@ class PrivateTorNetwork:
             ("ExitRelay", "0"),
             ("ExitPolicy", "reject *:*"),
             ("ShutdownWaitLength", "0"),
+            # Vanguards-lite keeps a set of layer-2 middles sampled from the first
+            # consensus a node sees. In a five-relay network that set can hold only
+            # nodes a circuit must exclude (itself, its guard, its last hop), and
+            # every circuit then fails with "Failed to find node for hop #2" until
+            # the set rotates, many minutes later. Production tor keeps it on.
+            ("VanguardsLiteEnabled", "0"),
         ]
         return options
 
@@ -576,7 +582,13 @@ class PrivateTorNetwork:
         lines = []
         for node in pending:
             try:
-                state = f"bootstrap {node.bootstrap_progress()}%, consensus {sorted(node.consensus_flags())}"
+                flags = node.consensus_flags()
+                described = ", ".join(f"{nick} {'/'.join(sorted(have)) or '-'}" for nick, have in sorted(flags.items()))
+                microdescriptors = node.getinfo("md/all").count("ntor-onion-key ")
+                state = (
+                    f"bootstrap {node.bootstrap_progress()}%, {microdescriptors} microdescriptors, "
+                    f"consensus [{described}]"
+                )
             except TorNetworkError as exc:
                 state = str(exc)
             lines.append(f"{node.name}: {state}\n{node.log_tail()}")
