@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime
 
 from flask import Flask
@@ -10,6 +12,12 @@ from sqlalchemy import inspect, text
 
 from securedrop.models import WebSession
 from securedrop.services import Services
+from securedrop.web.session_cookies import (
+    ANONYMOUS_PREFIX,
+    CLIENT_SIDE_KEYS,
+    anonymous_key,
+    decode_anonymous_cookie,
+)
 from tests.conftest import csrf_from
 from tests.functional import source_journey as journey
 from tests.functional.api_world import count_rows
@@ -86,3 +94,67 @@ def test_session_rows_do_not_say_which_source_logged_in_or_when(
         assert not {str(value) for value in row.values()} & source_ids
     for browser in browsers:  # each browser still reaches its own source
         assert browser.get("/lookup").status_code == 200
+
+
+def _cookies_in(client: FlaskClient) -> list[str]:
+    return [cookie.value for cookie in client._cookies.values()]  # noqa: SLF001 (the test client keeps no public cookie list)
+
+
+def _assert_codename_absent(client: FlaskClient, codename: str) -> list[dict[str, object]]:
+    """No cookie the browser holds carries the codename, sealed or not; the sealed ones, opened."""
+    key = anonymous_key(client.application.secret_key)
+    opened = []
+    for value in _cookies_in(client):
+        assert codename not in value
+        visitor = decode_anonymous_cookie(key, "source", value)
+        if visitor is not None:
+            assert set(visitor) <= CLIENT_SIDE_KEYS
+            text = json.dumps(visitor, ensure_ascii=False)
+            assert codename not in text and codename.replace(" ", "") not in text.replace(" ", "")
+            opened.append(visitor)
+    return opened
+
+
+def test_no_cookie_a_source_is_given_holds_the_codename(source_client: FlaskClient) -> None:
+    """The invariant: a codename never leaves the server except on the page that shows it once.
+
+    Every step of a source's visit is followed by opening every cookie the browser holds,
+    the sealed anonymous ones with the server's own key.
+    """
+    source_client.get("/?l=fr_FR")
+    codename = journey.create(source_client)
+    _assert_codename_absent(source_client, codename)
+    assert journey.submit(source_client, message="first message").status_code == 302
+    _assert_codename_absent(source_client, codename)
+    source_client.get("/lookup?l=ar")
+    _assert_codename_absent(source_client, codename)
+    assert journey.logout(source_client).status_code in (200, 302)
+    _assert_codename_absent(source_client, codename)
+    assert journey.login(source_client, codename).status_code == 302
+    _assert_codename_absent(source_client, codename)
+    assert journey.logout(source_client).status_code in (200, 302)
+    _assert_codename_absent(source_client, codename)
+    # A codename typed into a form that is refused (a wrong one; one sent without its
+    # CSRF token, answered with a notice kept for the next page) is not echoed into a cookie.
+    wrong = "tumbling " + codename
+    journey.login(source_client, wrong)
+    _assert_codename_absent(source_client, wrong)
+    refused = source_client.post("/login", data={"codename": codename})
+    assert refused.status_code == 302
+    opened = _assert_codename_absent(source_client, codename)
+    assert any("_flashes" in visitor for visitor in opened)  # the check did open the notice
+
+
+def test_an_anonymous_cookie_is_sealed_not_just_signed(source_client: FlaskClient) -> None:
+    page = source_client.get("/login").get_data(as_text=True)
+    cookie = source_client.get_cookie("sd_source")
+    assert cookie is not None and cookie.value.startswith(ANONYMOUS_PREFIX)
+    key = anonymous_key(source_client.application.secret_key)
+    opened = decode_anonymous_cookie(key, "source", cookie.value)
+    assert opened is not None and set(opened) == {"csrf_token"}
+    # Whoever copies the cookie reads nothing: not the secret the form token is made from.
+    raw = base64.urlsafe_b64decode(cookie.value[len(ANONYMOUS_PREFIX):] + "==")
+    assert opened["csrf_token"].encode() not in raw and b"csrf_token" not in raw
+    assert csrf_from(page, "/login") not in cookie.value
+    # Sealed for the source app: the journalist app's binding refuses it.
+    assert decode_anonymous_cookie(key, "journalist", cookie.value) is None
