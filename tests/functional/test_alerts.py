@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from tests.conftest import make_settings
 from tests.functional.api_world import seed_source
 from tests.functional.journalist_journey import Account, Clock, logged_in, login, post
 from tests.functional.smtp_relay import PASSWORD, USERNAME, Relay, starttls_relay
+from tests.functional.worker_stamp import worker_ran
 
 
 @pytest.fixture
@@ -69,13 +70,6 @@ def configure(client: FlaskClient, relay: Relay, journalist: Account) -> None:
 
 def alert_texts(relay: Relay) -> list[tuple[list[str], str]]:
     return [(r.recipients, str(r.message.get_content())) for r in relay.received]
-
-
-def worker_ran(data_dir: Path, at: datetime) -> None:
-    """The worker's last round, as its stamp records it, was at `at` (the test's clock, not the wall's)."""
-    stamp = data_dir / WORKER_STAMP
-    stamp.touch()
-    os.utime(stamp, (at.timestamp(), at.timestamp()))
 
 
 def test_a_full_disk_is_mailed_to_admins_once_an_hour_and_shown(
