@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,16 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def fallback_locale(default: str, supported: Iterable[str]) -> str:
+    """The language a page falls back to: the configured default if it can be shown."""
+    return default if default in tuple(supported) else FALLBACK
+
+
+def offered_now(default: str, supported: tuple[str, ...]) -> list[str]:
+    """The languages offered right now (the admin's choice among `supported`)."""
+    return offered_locales(instance_config(), supported, always=fallback_locale(default, supported))
+
+
 def install(
     app: Flask, configured: tuple[str, ...], default: str, translations_dir: Path | None = None
 ) -> tuple[str, ...]:
@@ -105,11 +116,11 @@ def install(
     can actually be shown (for the app state).
     """
     supported = available_locales(configured, translations_dir)
-    fallback = default if default in supported else FALLBACK
+    fallback = fallback_locale(default, supported)
     choices = {code: LanguageChoice(code, native_name(code), bcp47(code)) for code in supported}
 
     def offered() -> list[str]:
-        return offered_locales(instance_config(), supported, always=fallback)
+        return offered_now(default, tuple(supported))
 
     def select_locale() -> str:
         usable = offered()

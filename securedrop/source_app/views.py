@@ -43,7 +43,7 @@ from securedrop.domain import replies as replies_domain
 from securedrop.domain import sources as sources_domain
 from securedrop.domain.instance import logo_path
 from securedrop.domain.submissions import MAX_MESSAGE_CHARS
-from securedrop.i18n import FALLBACK
+from securedrop.i18n import FALLBACK, offered_now
 from securedrop.models import Source
 from securedrop.source_app import codename_page
 from securedrop.source_app.codename_page import TOR2WEB_CHECK
@@ -323,7 +323,8 @@ def metadata() -> Response:
             "gpg_fpr": svc.pgp.submission_fingerprint,
             "sd_version": __version__,
             "server_os": server_os(),
-            "supported_languages": list(supported_locales()),
+            # What the language menu offers, not every installed catalog.
+            "supported_languages": offered_now(svc.settings.default_locale, supported_locales()),
             "v3_source_url": f"{svc.settings.source_onion}.onion" if svc.settings.source_onion else None,
         }
     )

@@ -48,6 +48,8 @@ def test_an_admin_narrows_the_offered_languages_for_both_interfaces(
     # English is always offered: it is what every missing translation falls back to.
     assert _menu(source_client) == ["en_US", "fr_FR"]
     assert _menu(admin_client) == ["en_US", "fr_FR"]
+    # Clients reading /metadata (the SecureDrop Inbox, monitoring) see the same choice.
+    assert source_client.get("/metadata").get_json()["supported_languages"] == ["en_US", "fr_FR"]
     # A language no longer offered is not chosen, by link or by the browser's preference.
     page = source_client.get("/?l=de_DE", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert '<html lang="en-US"' in page
