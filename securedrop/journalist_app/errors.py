@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from securedrop.api.v1.errors import error_response, is_api_request
 from securedrop.journalist_app.forms import LoginForm
+from securedrop.web.headers import error_headers
 from securedrop.web.state import server_session
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def install(app: Flask) -> None:
         # abort(code, message) carries a translated message; werkzeug's defaults are English.
         default = type(exc).description
         message = exc.description if exc.description and exc.description != default else describe(code)
-        return render_template("error.html", code=code, description=message), code
+        return render_template("error.html", code=code, description=message), code, error_headers(exc)
 
     @app.errorhandler(Exception)
     def internal(exc: Exception) -> Any:

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from securedrop.crypto.openpgp import SubmissionKeyError
 from securedrop.source_app.sessions import logged_out_notice, reset_session
 from securedrop.storage.space import is_out_of_space, nearly_full
+from securedrop.web.headers import error_headers
 from securedrop.web.state import services
 
 
@@ -41,9 +42,9 @@ def install(app: Flask) -> None:
         return render_template("error.html", code=500, description=_describe(500)), 500
 
     @app.errorhandler(HTTPException)
-    def other_http(exc: HTTPException) -> tuple[str, int]:
+    def other_http(exc: HTTPException) -> tuple[str, int, dict[str, str]]:
         code = exc.code or 500
-        return render_template("error.html", code=code, description=_describe(code)), code
+        return render_template("error.html", code=code, description=_describe(code)), code, error_headers(exc)
 
     @app.errorhandler(Exception)
     def internal(_exc: Exception) -> tuple[str, int]:

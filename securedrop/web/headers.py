@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -18,6 +19,13 @@ STATIC_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
+
+
+def error_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error carries besides its body's type, for a page or JSON
+    body that replaces werkzeug's: Allow (405), Content-Range (416), Retry-After,
+    WWW-Authenticate."""
+    return {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
 
 
 def install(app: Flask, strip_validators: bool) -> None:

@@ -309,6 +309,8 @@ def test_downloads_resume_with_range(
         refused = client.get(path, {"Range": bad})
         assert refused.status_code == 416, bad
         assert refused.headers["Content-Type"] == "application/json"
+        # RFC 9110: the size, so a client can ask again for what exists.
+        assert refused.headers["Content-Range"] == f"bytes */{size}", bad
     # An If-Range naming another version: the whole current file, never a mismatched tail.
     other = client.get(path, {"Range": "bytes=100-", "If-Range": "sha256:" + ZERO})
     assert (other.status_code, other.get_data()) == (200, whole)
@@ -319,7 +321,8 @@ def test_downloads_resume_with_range(
     page = web.get(f"/col/{seeded.filesystem_id}/{filename}", headers={"Range": f"bytes={size - 7}-"})
     assert (page.status_code, page.get_data()) == (206, whole[-7:])
     assert page.headers["Accept-Ranges"] == "bytes"
-    assert web.get(f"/col/{seeded.filesystem_id}/{filename}", headers={"Range": f"bytes={size}-"}).status_code == 416
+    past_the_end = web.get(f"/col/{seeded.filesystem_id}/{filename}", headers={"Range": f"bytes={size}-"})
+    assert (past_the_end.status_code, past_the_end.headers["Content-Range"]) == (416, f"bytes */{size}")
 
 
 def test_shards_minors_auth_and_request_ids(

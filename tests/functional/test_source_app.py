@@ -510,3 +510,10 @@ def test_a_cookie_copied_before_logout_is_dead_after_it(source_client: FlaskClie
     assert count_rows(services, WebSession) == 0  # an anonymous visitor's session has no record
     source_client.set_cookie("sd_source", copied)
     assert source_client.get("/lookup").status_code == 302
+
+
+def test_a_wrong_method_gets_the_friendly_page_and_says_which_methods_work(source_client: FlaskClient) -> None:
+    response = source_client.get("/create")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert response.headers["Content-Type"].startswith("text/html")

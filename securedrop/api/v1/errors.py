@@ -9,6 +9,7 @@ from flask import request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from securedrop.api.v1.responses import json_error
+from securedrop.web.headers import error_headers
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,7 @@ def http_error_body(exc: HTTPException) -> Any:
     # A 5xx says nothing specific: no traceback, SQL or path in the body.
     message = GENERIC_500 if code >= 500 else (exc.description or exc.name)
     response = json_error(code, exc.name, message)
-    valid = getattr(exc, "valid_methods", None)
-    if code == 405 and valid:
-        response.headers["Allow"] = ", ".join(valid)
+    response.headers.update(error_headers(exc))
     return response
 
 
