@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import tempfile
 import time
 from collections.abc import Iterator
@@ -98,6 +99,7 @@ class OpenPGP:
         # one started by an import would outlive the server.
         self._gpg = self._make_gpg(keyring_dir, ["--no-autostart"])
         self._submission_fpr = submission_fpr
+        self._ephemeral_template: gnupg.GPG | None = None
 
     def _make_gpg(self, homedir: Path, options: list[str] | None = None) -> gnupg.GPG:
         gpg = gnupg.GPG(gpgbinary=self._gpg_binary, gnupghome=str(homedir), options=options)
@@ -109,9 +111,19 @@ class OpenPGP:
     def _ephemeral(self) -> Iterator[gnupg.GPG]:
         homedir = gpghomes.new_home(self.homes_dir)
         try:
-            yield self._make_gpg(homedir)
+            yield self._ephemeral_gpg(homedir)
         finally:
             gpghomes.destroy_home(homedir)
+
+    def _ephemeral_gpg(self, homedir: Path) -> gnupg.GPG:
+        """A GPG for a fresh home, copied from one made once: python-gnupg asks gpg for
+        its version on every construction, a process spawn this saves on each account
+        creation and login (~8 ms each under the source app's gevent worker)."""
+        if self._ephemeral_template is None:
+            self._ephemeral_template = self._make_gpg(homedir)
+        gpg = copy.copy(self._ephemeral_template)
+        gpg.gnupghome = str(homedir)
+        return gpg
 
     # -- the submission key -------------------------------------------------------
     @property

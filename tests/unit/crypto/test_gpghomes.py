@@ -119,3 +119,27 @@ def test_a_removed_root_is_made_again_but_never_one_someone_else_put_back(memory
     memory_root.path.chmod(0o777)  # put back by another local user, open to all
     with pytest.raises(gpghomes.HomeError):
         gpghomes.new_home(memory_root.path)
+
+
+def test_destroying_a_home_stops_its_agent_and_leaves_nothing(memory_root: gpghomes.HomeRoot) -> None:
+    home = gpghomes.new_home(memory_root.path)
+    (home / "private-keys-v1.d").mkdir()
+    (home / "private-keys-v1.d" / "key.key").write_bytes(b"(private-key)")
+    agent = with_agent(home)
+    gpghomes.destroy_home(home)
+    assert not home.exists()
+    deadline = time.monotonic() + 30
+    while running(agent) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(agent)
+
+
+def test_destroying_a_home_whose_agent_never_started_spawns_nothing(
+    memory_root: gpghomes.HomeRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = gpghomes.new_home(memory_root.path)
+    spawned: list[list[str]] = []
+    monkeypatch.setattr(gpghomes.subprocess, "run", lambda args, **_kw: spawned.append(args))
+    monkeypatch.setattr(gpghomes, "_agent_sockets_elsewhere", lambda: False)
+    gpghomes.destroy_home(home)
+    assert not home.exists() and spawned == []
