@@ -17,7 +17,9 @@ from tests.conftest import STRICT
 from tests.system.container import Container, new_workdir
 
 REPO = Path(__file__).resolve().parents[2]
-RELEASE = "bookworm"
+#: The Debian releases the installer supports, each booted fresh (Debian 12 and 13).
+#: SECUREDROP_SYSTEM_RELEASES="trixie" narrows a run to one.
+RELEASES = tuple(os.environ.get("SECUREDROP_SYSTEM_RELEASES", "bookworm trixie").split())
 #: Where the built root is cached between runs (CI starts without it).
 CACHE = Path(os.environ.get("SECUREDROP_SYSTEM_CACHE", "/var/cache/securedrop-test"))
 PROJECT = "/root/securedrop-py"
@@ -102,11 +104,12 @@ def _copy_project(target: Path) -> None:
             shutil.copy2(source, target / name)
 
 
-@pytest.fixture(scope="module")
-def machine() -> Iterator[Installation]:
+@pytest.fixture(scope="module", params=RELEASES)
+def machine(request: pytest.FixtureRequest) -> Iterator[Installation]:
     """A freshly booted Debian with the project copied in; powered off and removed afterwards."""
     require_system_tier()
-    tarball = Path(subprocess.run([str(REPO / "tests/system/rootfs.sh"), RELEASE, str(CACHE)],
+    release = str(request.param)
+    tarball = Path(subprocess.run([str(REPO / "tests/system/rootfs.sh"), release, str(CACHE)],
                                   check=True, capture_output=True, text=True).stdout.strip())
     workdir = new_workdir()
     container = Container(tarball, workdir)
