@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 import gnupg
 
-from securedrop.crypto import CryptoError, gpghomes
+from securedrop.crypto import CryptoError, gpghomes, spawn
 
 #: Fixed creation time of every source key (SecureDrop's rule): key metadata must not
 #: reveal when a source arrived.
@@ -24,6 +24,17 @@ STREAM_BUFFER = 1024 * 1024
 #: Public-key algorithms gpg reports: 1 RSA, 17 DSA, 18 ECDH, 22 EdDSA.
 _RSA_LIKE = {"1", "2", "3", "17"}
 MIN_RSA_BITS = 3072
+
+
+class _GPG(gnupg.GPG):  # type: ignore[misc]  # python-gnupg ships no type information
+    """python-gnupg, starting gpg without a Python fork under gevent (crypto/spawn.py)."""
+
+    def _open_subprocess(self, args: list[str], passphrase: bool = False) -> Any:
+        # python-gnupg's one hook for starting gpg (pinned version; its callers use
+        # only pid, stdin, stdout, stderr, wait() and returncode of what it returns).
+        if spawn.cooperative():
+            return spawn.GreenProcess(self.make_args(args, passphrase), self.env)
+        return super()._open_subprocess(args, passphrase)
 
 
 class OpenPGPError(CryptoError):
@@ -102,7 +113,7 @@ class OpenPGP:
         self._ephemeral_template: gnupg.GPG | None = None
 
     def _make_gpg(self, homedir: Path, options: list[str] | None = None) -> gnupg.GPG:
-        gpg = gnupg.GPG(gpgbinary=self._gpg_binary, gnupghome=str(homedir), options=options)
+        gpg = _GPG(gpgbinary=self._gpg_binary, gnupghome=str(homedir), options=options)
         gpg.encoding = "utf-8"
         gpg.buffer_size = STREAM_BUFFER
         return gpg
