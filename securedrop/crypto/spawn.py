@@ -13,10 +13,13 @@ threads) python-gnupg's own `Popen` is used unchanged.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+PIPE_BYTES = 1024 * 1024
 
 
 def cooperative() -> bool:
@@ -40,6 +43,14 @@ def _inherited_descriptors() -> list[int]:
     return found
 
 
+def _widen(pipe_fd: int) -> None:
+    """A 1 MiB pipe for a document streaming into gpg: fewer turns of the loop per MiB."""
+    try:
+        fcntl.fcntl(pipe_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (OSError, AttributeError):
+        pass  # over /proc/sys/fs/pipe-max-size, or not Linux: the default 64 KiB works
+
+
 class GreenProcess:
     """What python-gnupg uses of a Popen (pid, stdin, stdout, stderr, wait(),
     returncode), for a program started with posix_spawnp under gevent."""
@@ -50,6 +61,7 @@ class GreenProcess:
         from gevent.fileobject import FileObjectPosix
 
         stdin_read, stdin_write = os.pipe()
+        _widen(stdin_write)
         stdout_read, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         actions: list[tuple[Any, ...]] = [
