@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -136,8 +136,16 @@ def _admin_key(home: Path) -> str:
     return fpr
 
 
-def test_encrypted_archive_round_trip(room: Newsroom, tmp_path: Path) -> None:
+@pytest.fixture
+def admin_home(tmp_path: Path) -> Iterator[Path]:
+    """The admin's gpg home; its agent (started by the key generation) is stopped after."""
     home = tmp_path / "admin-gpg"
+    yield home
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, check=False)
+
+
+def test_encrypted_archive_round_trip(room: Newsroom, tmp_path: Path, admin_home: Path) -> None:
+    home = admin_home
     fpr = _admin_key(home)
     public = tmp_path / "admin.asc"
     public.write_bytes(subprocess.run(["gpg", "--homedir", str(home), "--armor", "--export", fpr],
