@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,9 +96,9 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-def fallback_locale(default: str, supported: Iterable[str]) -> str:
+def fallback_locale(default: str, supported: Collection[str]) -> str:
     """The language a page falls back to: the configured default if it can be shown."""
-    return default if default in tuple(supported) else FALLBACK
+    return default if default in supported else FALLBACK
 
 
 def offered_now(default: str, supported: tuple[str, ...]) -> list[str]:
@@ -115,12 +115,12 @@ def install(
     rest of the installed ones stay ready to be offered again. Returns the locales that
     can actually be shown (for the app state).
     """
-    supported = available_locales(configured, translations_dir)
+    supported = tuple(available_locales(configured, translations_dir))
     fallback = fallback_locale(default, supported)
     choices = {code: LanguageChoice(code, native_name(code), bcp47(code)) for code in supported}
 
     def offered() -> list[str]:
-        return offered_now(default, tuple(supported))
+        return offered_now(default, supported)
 
     def select_locale() -> str:
         usable = offered()
@@ -156,7 +156,7 @@ def install(
             "language_base": language_base(),
         }
 
-    return tuple(supported)
+    return supported
 
 
 #: CLDR's unit names, largest first, with the bytes each stands for (decimal, as CLDR means them).
