@@ -9,6 +9,12 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+def patched_by_gevent(module: str) -> bool:
+    """Whether gevent has replaced this standard module here (the source app's workers)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and bool(monkey.is_module_patched(module))
+
+
 def cpu_bound(call: Callable[[], T]) -> T:
     """`call()`, in gevent's thread pool when this process's threads are green.
 
@@ -18,8 +24,7 @@ def cpu_bound(call: Callable[[], T]) -> T:
     other core while the loop goes on serving. Elsewhere (tests, CLI, gthread workers)
     the call runs directly.
     """
-    monkey = sys.modules.get("gevent.monkey")
-    if monkey is not None and monkey.is_module_patched("threading"):
+    if patched_by_gevent("threading"):
         from gevent import get_hub
 
         result: T = get_hub().threadpool.apply(call)

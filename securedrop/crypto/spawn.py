@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from securedrop.crypto.offload import patched_by_gevent
 
 PIPE_BYTES = 1024 * 1024
 
 
 def cooperative() -> bool:
     """Whether this process's subprocesses are gevent's (the source app's workers)."""
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey is not None and bool(monkey.is_module_patched("subprocess"))
+    return patched_by_gevent("subprocess")
 
 
 def _inherited_descriptors() -> list[int]:

@@ -213,6 +213,10 @@ class TorNode:
             raise TorNetworkError(f"{self.name} has no SOCKS port")
         return int(match.group(1))
 
+    def microdescriptor_count(self) -> int:
+        """How many relays' microdescriptors this tor holds (a circuit needs one per hop)."""
+        return self.getinfo("md/all").count("ntor-onion-key ")
+
     def consensus_flags(self) -> dict[str, set[str]]:
         """Nickname -> flags of every relay in this tor's current consensus."""
         relays: dict[str, set[str]] = {}
@@ -572,7 +576,7 @@ class PrivateTorNetwork:
             if node.bootstrap_progress() < 100:
                 return False
             flags = node.consensus_flags()
-            microdescriptors = node.getinfo("md/all").count("ntor-onion-key ")
+            microdescriptors = node.microdescriptor_count()
         except ControlError:  # no consensus yet
             return False
         ready = [nick for nick, have in flags.items() if {"Running", "HSDir"} <= have]
@@ -584,7 +588,7 @@ class PrivateTorNetwork:
             try:
                 flags = node.consensus_flags()
                 described = ", ".join(f"{nick} {'/'.join(sorted(have)) or '-'}" for nick, have in sorted(flags.items()))
-                microdescriptors = node.getinfo("md/all").count("ntor-onion-key ")
+                microdescriptors = node.microdescriptor_count()
                 state = (
                     f"bootstrap {node.bootstrap_progress()}%, {microdescriptors} microdescriptors, "
                     f"consensus [{described}]"
