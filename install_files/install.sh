@@ -371,7 +371,8 @@ if [ ! -f "$ETC/admin-key-issued" ]; then
 fi
 
 step="reading the status"
-for _ in $(seq 30); do
+# A small or busy machine can take a minute to start both apps and publish both onions.
+for _ in $(seq 90); do
   as_service "$VENV/bin/securedrop" status >/dev/null 2>&1 && break
   sleep 1
 done

@@ -270,7 +270,7 @@ def test_failed_migration_puts_the_old_database_back(machine: Installation) -> N
     finally:
         path.unlink()
     again = machine.install()  # the fix: the checkout without the broken migration
-    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
 
 
 # -- tor never touched the network; the machine powers off cleanly -------------------------------------
