@@ -372,8 +372,9 @@ fi
 
 step="reading the status"
 # A small or busy machine can take a minute to start both apps and publish both onions.
-for _ in $(seq 90); do
-  as_service "$VENV/bin/securedrop" status >/dev/null 2>&1 && break
+# Bounded by the clock, not a count: one status run waits up to 10 s for an app that hangs.
+deadline=$((SECONDS + 90))
+until as_service "$VENV/bin/securedrop" status >/dev/null 2>&1 || [ "$SECONDS" -ge "$deadline" ]; do
   sleep 1
 done
 say "Status"

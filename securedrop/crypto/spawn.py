@@ -70,6 +70,11 @@ class GreenProcess:
             (os.POSIX_SPAWN_DUP2, stderr_write, 2),
         ]
         actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited_descriptors()]
+        loop = get_hub().loop
+        # libev learns of a child's exit only through its own SIGCHLD handler, which gevent
+        # installs on demand (as gevent.subprocess does here) and a gunicorn worker's signal
+        # reset can leave out: without it the watcher never fires and wait() never returns.
+        loop.install_sigchld()
         try:
             self.pid = os.posix_spawnp(argv[0], list(argv), dict(env if env is not None else os.environ),
                                        file_actions=actions)
@@ -77,7 +82,7 @@ class GreenProcess:
             # and keeps the status only for a watcher of that pid.
             self._exited = Event()
             self._status = 0
-            self._watcher = get_hub().loop.child(self.pid, False)
+            self._watcher = loop.child(self.pid, False)
             self._watcher.start(self._on_exit)
         except BaseException:
             for fd in (stdin_write, stdout_read, stderr_read):

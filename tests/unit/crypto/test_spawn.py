@@ -85,3 +85,28 @@ def test_gpg_under_gevent_encrypts_decrypts_and_lets_other_connections_run(tmp_p
     # gpg inherits no listening socket; the exit status is gpg's own.
     assert facts["listener_fd"] not in facts["child_fds"] and facts["listing_exit"] == 0
     assert (facts["failing_exit"], facts["failing_stderr"]) == (3, "oops\n")
+
+
+# As gunicorn's gevent worker starts after its fork: patched, then the hub re-initialised.
+# Nothing has installed libev's SIGCHLD handler yet (gevent does that on demand).
+AFTER_FORK_SCRIPT = r"""
+from gevent import monkey; monkey.patch_all()
+import gevent
+from gevent import hub
+hub.reinit()
+from securedrop.crypto import spawn
+process = spawn.GreenProcess(["sh", "-c", "exit 7"])
+process.stdin.close()
+with gevent.Timeout(20):
+    print(process.wait())
+"""
+
+
+def test_a_fresh_worker_learns_that_gpg_exited(tmp_path: Path) -> None:
+    # Before the fix the exit went unnoticed (the child stayed a zombie) and the source
+    # app's worker waited forever: intermittently, the source interface never answered
+    # after a start.
+    result = subprocess.run([sys.executable, "-c", AFTER_FORK_SCRIPT], cwd=REPO,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "7"
