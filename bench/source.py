@@ -32,6 +32,7 @@ import requests
 from bench.common import Row, p50_ms
 from securedrop import config
 from securedrop.crypto.openpgp import OpenPGP
+from tests.conftest import stop_gpg_daemons
 from tests.functional.live_server import LiveServer, prepare_data_dir, process_tree
 from tests.functional.source_journey import (
     StreamingMultipart,
@@ -327,7 +328,7 @@ def stop_gpg_agents(homedirs: list[Path]) -> None:
     """Importing a key starts a gpg-agent daemon per keyring, outside our process groups."""
     for homedir in homedirs:
         if homedir.exists():
-            subprocess.run(["gpgconf", "--homedir", str(homedir), "--kill", "all"], capture_output=True, check=False)
+            stop_gpg_daemons(homedir)
 
 
 def run() -> list[Row]:

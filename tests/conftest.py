@@ -54,6 +54,12 @@ def _no_gpg_homes_left_in_memory(tmp_path_factory: pytest.TempPathFactory) -> It
             shutil.rmtree(root, ignore_errors=True)
 
 
+def stop_gpg_daemons(home: Path | str) -> None:
+    """Stop the gpg-agent (and any other daemon) a test's own gpg started for this home:
+    gpg leaves it running outside the test's processes."""
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, check=False)
+
+
 @dataclass(frozen=True)
 class SubmissionKey:
     fingerprint: str
@@ -101,7 +107,7 @@ class Decryptor:
         return result.stdout.decode(errors="replace")
 
     def close(self) -> None:
-        subprocess.run(["gpgconf", "--homedir", str(self.homedir), "--kill", "gpg-agent"], check=False)
+        stop_gpg_daemons(self.homedir)
 
 
 @pytest.fixture

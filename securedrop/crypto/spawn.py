@@ -2,12 +2,13 @@
 
 gevent's `subprocess.Popen` forks the Python process and runs Python in the child until
 it execs: ~8 ms per start in a worker, against ~0.6 ms for the standard library's C
-path. An account creation starts gpg three times. Under gevent, python-gnupg's
+path, and an account creation starts gpg several times. Under gevent, python-gnupg's
 processes are therefore started with `os.posix_spawnp` (no Python in the child) and
 made cooperative by hand: the pipes are gevent file objects, so reading and writing
 them lets other connections run, and the exit status comes from a libev child
-watcher registered before the loop can run, so gevent's SIGCHLD handling cannot reap
-the process out from under `wait()`. Elsewhere (tests, the CLI, the journalist app's
+watcher, with libev's SIGCHLD handler installed first and the watcher registered
+before the loop can run, so the exit is neither missed nor reaped out from under
+`wait()`. Elsewhere (tests, the CLI, the journalist app's
 threads) python-gnupg's own `Popen` is used unchanged.
 """
 

@@ -19,6 +19,7 @@ from securedrop.domain.submissions import Upload
 from securedrop.models import Journalist, Source
 from securedrop.models.base import Base
 from securedrop.services import Services
+from tests.conftest import stop_gpg_daemons
 
 
 @dataclass
@@ -99,5 +100,5 @@ def encrypt_armored(plaintext: str, public_keys: list[str], tmp_dir: Path) -> st
              *recipients],
             input=plaintext.encode(), capture_output=True, check=True,
         )
-        subprocess.run(["gpgconf", "--homedir", home, "--kill", "gpg-agent"], check=False, capture_output=True)
+        stop_gpg_daemons(home)
         return result.stdout.decode("ascii")

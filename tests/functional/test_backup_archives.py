@@ -14,7 +14,7 @@ import pytest
 
 from securedrop.backup.manifest import Manifest
 from securedrop.backup.state import read_outcome
-from tests.conftest import SubmissionKey
+from tests.conftest import SubmissionKey, stop_gpg_daemons
 from tests.functional.backup_world import Newsroom, run_cli, seed
 
 
@@ -141,7 +141,7 @@ def admin_home(tmp_path: Path) -> Iterator[Path]:
     """The admin's gpg home; its agent (started by the key generation) is stopped after."""
     home = tmp_path / "admin-gpg"
     yield home
-    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True, check=False)
+    stop_gpg_daemons(home)
 
 
 def test_encrypted_archive_round_trip(room: Newsroom, tmp_path: Path, admin_home: Path) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from securedrop import config
 from securedrop.models import Source, Submission
 from securedrop.services import build_services
-from tests.conftest import SubmissionKey
+from tests.conftest import SubmissionKey, stop_gpg_daemons
 from tests.functional.live_server import LiveServer, prepare_data_dir
 from tests.functional.source_journey import StreamingMultipart, csrf_over_http, new_source_over_http
 
@@ -43,8 +43,7 @@ def small_data_dir(tmp_path: Path) -> Iterator[Path]:
         yield data_dir
     finally:
         # gpg-agent keeps the keyring directory open; it is this test's own agent.
-        subprocess.run(["gpgconf", "--homedir", str(data_dir / "keys"), "--kill", "all"], capture_output=True,
-                       check=False)
+        stop_gpg_daemons(data_dir / "keys")
         subprocess.run(["umount", str(data_dir)], check=True)
 
 

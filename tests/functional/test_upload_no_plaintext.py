@@ -16,7 +16,6 @@ import hashlib
 import os
 import secrets
 import stat
-import subprocess
 import tempfile
 import threading
 import time
@@ -29,7 +28,7 @@ from sqlalchemy import select
 from securedrop import config
 from securedrop.models import Source, Submission
 from securedrop.services import build_services
-from tests.conftest import Decryptor, SubmissionKey
+from tests.conftest import Decryptor, SubmissionKey, stop_gpg_daemons
 from tests.functional.live_server import LiveServer, prepare_data_dir
 from tests.functional.source_journey import StreamingMultipart, csrf_over_http, new_source_over_http
 
@@ -144,8 +143,7 @@ def test_large_upload_leaves_no_plaintext_on_disk(
     env = prepare_data_dir(data_dir, submission_key.public)
     settings = config.load(env)
     # Importing the submission key started a gpg-agent daemon for this keyring.
-    request.addfinalizer(lambda: subprocess.run(["gpgconf", "--homedir", str(settings.keyring_dir), "--kill", "all"],
-                                                capture_output=True, check=False))
+    request.addfinalizer(lambda: stop_gpg_daemons(settings.keyring_dir))
     marker = secrets.token_hex(32).encode()
     header = os.urandom(HEADER_BYTES)
     body = (marker * (DOCUMENT_BYTES // len(marker) + 1))[: DOCUMENT_BYTES - HEADER_BYTES]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from securedrop.crypto.openpgp import OpenPGP, OpenPGPError, SubmissionKeyError
-from tests.conftest import Decryptor, SubmissionKey
+from tests.conftest import Decryptor, SubmissionKey, stop_gpg_daemons
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_weak_rsa_submission_key_is_refused(tmp_path: Path) -> None:
                    check=True, capture_output=True)
     public = subprocess.run(["gpg", "--homedir", str(home), "--armor", "--export"], check=True,
                             capture_output=True).stdout.decode()
-    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
+    stop_gpg_daemons(home)
     pgp = OpenPGP(tmp_path / "keys", tmp_path / "tmp")
     pgp.import_submission_key(public)
     with pytest.raises(SubmissionKeyError, match="2048-bit"):
